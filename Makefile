@@ -1,0 +1,28 @@
+# make demo   set up .venv/ if needed, train the toy config on CPU, evaluate,
+#             and print where the shape trace and reports are.
+# make test   set up .venv/ if needed and run the test suite.
+# make bench  tracing overhead and memory figures (benchmarks/).
+PY := .venv/bin/python
+DEMO_CONFIG := configs/toy/annotated_faster_rcnn_r50_fpn_toy_cpu.py
+DEMO_WORK_DIR := work_dirs/demo
+
+.PHONY: setup demo test bench clean
+
+setup:
+	bash scripts/setup_env.sh
+
+demo: setup
+	$(PY) -m mmdet_frcnn_annotated.train $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR) --seed 0
+	@echo "Outputs under $(DEMO_WORK_DIR)/:"
+	@ls $(DEMO_WORK_DIR)/shape_trace
+	@echo "Trace (JSON lines): $(DEMO_WORK_DIR)/shape_trace/trace_rank0.jsonl"
+	@echo "Walkthrough of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.md"
+
+test: setup
+	$(PY) -m pytest -q tests
+
+bench: setup
+	$(PY) benchmarks/tracing_overhead.py
+
+clean:
+	rm -rf work_dirs

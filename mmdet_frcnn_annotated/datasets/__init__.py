@@ -1,0 +1,3 @@
+from .toy_shapes import ToyShapesDataset, generate
+
+__all__ = ['ToyShapesDataset', 'generate']

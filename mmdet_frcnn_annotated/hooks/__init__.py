@@ -1,0 +1,3 @@
+from .shape_trace_hook import ShapeTraceHook
+
+__all__ = ['ShapeTraceHook']

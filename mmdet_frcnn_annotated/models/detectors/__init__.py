@@ -1,0 +1,3 @@
+from .annotated_faster_rcnn import AnnotatedFasterRCNN
+
+__all__ = ['AnnotatedFasterRCNN']

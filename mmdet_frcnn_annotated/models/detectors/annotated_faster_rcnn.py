@@ -1,0 +1,185 @@
+"""Faster R-CNN that records the shape of every stage of a step.
+
+Glossary: N images; H, W padded batch size; h_l, w_l = ceil(H / 2^l),
+ceil(W / 2^l) for levels l = 2..6 (P2..P6, strides 4..64; C2..C5 of the
+backbone share h_2..h_5); A anchors per location; C classes; G_i
+ground-truth boxes of image i; T anchors of one image.
+
+The detector only orchestrates, as mmdet's does: it binds the symbols of
+the batch, records the input, the backbone and the neck, and lets the
+annotated heads record their own stages. Numerics are mmdet's: every
+override calls the same mmdet code in the same order.
+"""
+import math
+
+from mmdet.models.builder import DETECTORS
+from mmdet.models.detectors import TwoStageDetector
+
+from ...registry import register
+from ...tracing.recorder import get_recorder, recording
+from ...tracing.settings import TraceSettings
+from ...tracing.symbols import level_of_stride
+from ...tracing.tracer import ShapeTracer
+from .cpu_compat import cuda_or_stay, drop_cpu_scatter_axis
+
+
+@register(DETECTORS)
+class AnnotatedFasterRCNN(TwoStageDetector):
+    """``FasterRCNN`` with a shape trace.
+
+    Args:
+        trace (dict, optional): tracing settings, see
+            :class:`~mmdet_frcnn_annotated.tracing.settings.TraceSettings`.
+            Both ``tools/train.py`` (with ``ShapeTraceHook``) and
+            ``tools/test.py`` honour them.
+        Others as mmdet's ``FasterRCNN``.
+    """
+
+    def __init__(self,
+                 backbone,
+                 rpn_head,
+                 roi_head,
+                 train_cfg,
+                 test_cfg,
+                 neck=None,
+                 pretrained=None,
+                 trace=None):
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            rpn_head=rpn_head,
+            roi_head=roi_head,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            pretrained=pretrained)
+        self.tracer = ShapeTracer(TraceSettings.from_config(trace))
+
+    # CPU compatibility (no effect where CUDA is available) -----------------
+    def cuda(self, device=None):
+        return cuda_or_stay(self, super().cuda, device)
+
+    def _inputs_for_device(self, data):
+        if next(self.parameters()).is_cuda:
+            return data
+        return drop_cpu_scatter_axis(data)
+
+    # entry points ------------------------------------------------------------
+    def train_step(self, data, optimizer):
+        data = self._inputs_for_device(data)
+        recorder = self.tracer.start_train()
+        if recorder is None:
+            return super().train_step(data, optimizer)
+        with recording(recorder):
+            outputs = super().train_step(data, optimizer)
+        recorder.losses(outputs['log_vars'])
+        self.tracer.finish(recorder)
+        return outputs
+
+    def val_step(self, data, optimizer=None):
+        return super().val_step(self._inputs_for_device(data), optimizer)
+
+    def forward_test(self, imgs, img_metas, **kwargs):
+        recorder = self.tracer.start_test()
+        if recorder is None:
+            return super().forward_test(imgs, img_metas, **kwargs)
+        with recording(recorder):
+            results = super().forward_test(imgs, img_metas, **kwargs)
+        self.tracer.finish(recorder)
+        return results
+
+    # stages ------------------------------------------------------------------
+    def extract_feat(self, img):
+        """Backbone then neck, as ``TwoStageDetector.extract_feat``."""
+        rec = get_recorder()
+        if rec is None:
+            return super().extract_feat(img)
+        x = self.backbone(img)
+        for out_index, feat in zip(self.backbone.out_indices, x):
+            level = out_index + 2
+            rec.tensor('backbone', f'C{level}', feat,
+                       ['N', feat.shape[1], f'h_{level}', f'w_{level}'],
+                       (self.backbone, 'forward'))
+        if self.with_neck:
+            x = self.neck(x)
+            first = self.neck.start_level + 2 + min(self.backbone.out_indices)
+            for offset, feat in enumerate(x):
+                level = first + offset
+                rec.tensor('neck', f'P{level}', feat,
+                           ['N', self.neck.out_channels, f'h_{level}',
+                            f'w_{level}'], (self.neck, 'forward'))
+        return x
+
+    def forward_train(self, img, img_metas, gt_bboxes, gt_labels,
+                      gt_bboxes_ignore=None, **kwargs):
+        rec = get_recorder()
+        if rec is not None:
+            self._bind_batch(rec, img)
+            self._record_input(rec, img, img_metas, 'forward_train')
+            for i, (bboxes, labels) in enumerate(zip(gt_bboxes, gt_labels)):
+                rec.bind(**{f'G_{i}': bboxes.shape[0]})
+                rec.tensor('input', f'gt_bboxes[{i}]', bboxes, [f'G_{i}', 4],
+                           (self, 'forward_train'))
+                rec.tensor('input', f'gt_labels[{i}]', labels, [f'G_{i}'],
+                           (self, 'forward_train'))
+        return super().forward_train(img, img_metas, gt_bboxes, gt_labels,
+                                     gt_bboxes_ignore, **kwargs)
+
+    def simple_test(self, img, img_metas, proposals=None, rescale=False):
+        rec = get_recorder()
+        if rec is None:
+            return super().simple_test(img, img_metas, proposals, rescale)
+        self._bind_batch(rec, img)
+        self._record_input(rec, img, img_metas, 'simple_test')
+        results = super().simple_test(img, img_metas, proposals, rescale)
+        rec.stats(
+            'roi_head/detections', 'per-class result list', lambda: {
+                'images': len(results),
+                'classes per image': len(results[0]) if results else 0,
+                'detections per image': [
+                    int(sum(len(per_class) for per_class in per_image))
+                    for per_image in results
+                ],
+            }, (self.roi_head, 'simple_test'))
+        return results
+
+    # helpers -----------------------------------------------------------------
+    def _bind_batch(self, rec, img):
+        n, _, h, w = img.shape
+        rec.bind(N=n, H=h, W=w)
+        levels = set(i + 2 for i in self.backbone.out_indices)
+        generator = self.rpn_head.anchor_generator
+        levels.update(level_of_stride(s) for s in generator.strides)
+        for level in sorted(levels):
+            rec.bind(**{
+                f'h_{level}': math.ceil(h / 2**level),
+                f'w_{level}': math.ceil(w / 2**level)
+            })
+        num_anchors = generator.num_base_anchors[0]
+        rec.bind(
+            A=num_anchors,
+            C=self.roi_head.bbox_head.num_classes,
+            T=sum(
+                math.ceil(h / 2**level_of_stride(s)) *
+                math.ceil(w / 2**level_of_stride(s)) * num_anchors
+                for s in generator.strides))
+
+    def _record_input(self, rec, img, img_metas, method):
+        rec.tensor('input', 'img', img, ['N', 3, 'H', 'W'], (self, method))
+        rec.stats(
+            'input', 'img_metas', lambda: {
+                f'image {i}': {
+                    key: _plain(meta[key])
+                    for key in ('img_shape', 'pad_shape', 'scale_factor',
+                                'flip') if key in meta
+                }
+                for i, meta in enumerate(img_metas)
+            }, (self, method))
+
+
+def _plain(value):
+    """JSON-friendly copy of a meta value (tuples, numpy arrays, bools)."""
+    if hasattr(value, 'tolist'):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,3 @@
+from .annotated_standard_roi_head import AnnotatedStandardRoIHead
+
+__all__ = ['AnnotatedStandardRoIHead']

@@ -1,0 +1,33 @@
+"""Regenerate the Markdown reports of a trace from its JSON lines::
+
+    python -m mmdet_frcnn_annotated.report TRACE.jsonl [--out-dir DIR]
+
+Writes ``<phase>_iter<k>.md`` for every complete iteration in the file
+(into the file's folder unless ``--out-dir`` is given) and prints the paths.
+"""
+import argparse
+import os.path as osp
+
+from .tracing.report import read_jsonl
+from .tracing.writers import MarkdownReportWriter
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='Render shape-trace '
+                                     'reports from JSON lines')
+    parser.add_argument('trace', help='trace_rank<r>.jsonl file')
+    parser.add_argument('--out-dir', help='folder for the reports')
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.trace):
+        raise SystemExit(f'no trace file at {args.trace}')
+    writer = MarkdownReportWriter(args.out_dir or osp.dirname(args.trace))
+    paths = [writer.write(records) for records in read_jsonl(args.trace)]
+    if not paths:
+        raise SystemExit(f'{args.trace} holds no complete traced iteration')
+    for path in paths:
+        print(path)
+    return paths
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,184 @@
+"""The recorder that the annotated models write to while a step is traced.
+
+In the style of an event store: code asks :func:`get_recorder` and does
+nothing when it returns ``None``, so an untraced step pays one function call
+per stage. A recorder is active only inside :func:`recording`.
+
+Recording never raises into the model, except for a shape mismatch in strict
+mode: any other failure is kept in :attr:`ShapeRecorder.errors` and the rest
+of the step is recorded as far as it can be.
+"""
+import contextlib
+
+from .provenance import function_origin, mmdet_method
+from .records import TraceRecord
+from .symbols import SymbolTable
+
+_ACTIVE = []
+
+
+class ShapeMismatchError(AssertionError):
+    """A traced tensor does not have its symbolic shape (strict mode)."""
+
+
+def get_recorder():
+    """The active :class:`ShapeRecorder`, or ``None`` when none is."""
+    return _ACTIVE[-1] if _ACTIVE else None
+
+
+@contextlib.contextmanager
+def recording(recorder):
+    """Make ``recorder`` active for the duration of the block."""
+    _ACTIVE.append(recorder)
+    try:
+        yield recorder
+    finally:
+        _ACTIVE.remove(recorder)
+
+
+def _origin(origin):
+    """``(producer, source)`` from ``(obj, 'method')``, a function or None."""
+    if origin is None:
+        return None, None
+    if isinstance(origin, tuple):
+        return mmdet_method(*origin)
+    return function_origin(origin)
+
+
+class ShapeRecorder:
+    """Collects the records of one phase of one iteration.
+
+    Args:
+        phase (str): ``'train'``, ``'val'`` or ``'test'``.
+        iteration (int): runner iteration (train) or test batch index.
+        strict (bool): raise :class:`ShapeMismatchError` on a mismatch.
+        collect_stats (bool): compute the small statistics of stages.
+    """
+
+    def __init__(self, phase, iteration, strict=False, collect_stats=True):
+        self.phase = phase
+        self.iteration = iteration
+        self.strict = strict
+        self.collect_stats = collect_stats
+        self.symbols = SymbolTable()
+        self.records = []
+        self.errors = []
+        self._counters = {}
+
+    # binding -----------------------------------------------------------
+    def bind(self, **symbols):
+        with self._guard('bind'):
+            for name, value in symbols.items():
+                self.symbols.bind(name, int(value))
+
+    def next_index(self, key):
+        """0, 1, 2... on successive calls with one key (per-image loops)."""
+        index = self._counters.get(key, 0)
+        self._counters[key] = index + 1
+        return index
+
+    # recording ---------------------------------------------------------
+    def tensor(self, stage, name, tensor, symbolic=None, origin=None):
+        """Record the shape of ``tensor`` and check it against ``symbolic``.
+
+        Args:
+            stage (str): slash-scoped stage, e.g. ``'rpn_head/forward/P2'``.
+            name (str): what the tensor is, e.g. ``'rpn_cls_score'``.
+            tensor (Tensor): only its shape, dtype and device are read.
+            symbolic (list[str | int] | None): the symbolic shape.
+            origin: ``(obj, 'method')`` resolved through the MRO, or a
+                function, naming the mmdet code that produced the tensor.
+        """
+        mismatch = None
+        with self._guard(f'{stage}/{name}'):
+            shape = list(tensor.shape)
+            expected = ok = None
+            if symbolic is not None:
+                symbolic = [str(dim) for dim in symbolic]
+                expected = self.symbols.expected_shape(symbolic)
+                ok = expected == shape
+            producer, source = _origin(origin)
+            self.records.append(
+                TraceRecord(
+                    kind='tensor',
+                    phase=self.phase,
+                    iteration=self.iteration,
+                    stage=stage,
+                    name=name,
+                    shape=shape,
+                    symbolic=symbolic,
+                    expected=expected,
+                    ok=ok,
+                    dtype=str(tensor.dtype).replace('torch.', ''),
+                    device=str(tensor.device),
+                    producer=producer,
+                    source=source))
+            if ok is False:
+                mismatch = (f'{stage}/{name}: shape {tuple(shape)} is not '
+                            f'{tuple(symbolic)} = {tuple(expected)}')
+        if mismatch and self.strict:
+            raise ShapeMismatchError(mismatch)
+
+    def stats(self, stage, name, compute, origin=None):
+        """Record small numbers; ``compute()`` runs only if stats are on."""
+        if not self.collect_stats:
+            return
+        with self._guard(f'{stage}/{name}'):
+            producer, source = _origin(origin)
+            self.records.append(
+                TraceRecord(
+                    kind='stats',
+                    phase=self.phase,
+                    iteration=self.iteration,
+                    stage=stage,
+                    name=name,
+                    values=dict(compute()),
+                    producer=producer,
+                    source=source))
+
+    def losses(self, log_vars):
+        """Record the scalar losses that ``_parse_losses`` produced."""
+        with self._guard('losses'):
+            for name, value in log_vars.items():
+                self.records.append(
+                    TraceRecord(
+                        kind='loss',
+                        phase=self.phase,
+                        iteration=self.iteration,
+                        stage='losses',
+                        name=name,
+                        values={'value': float(value)}))
+
+    # closing -----------------------------------------------------------
+    @property
+    def mismatches(self):
+        return [r for r in self.records if r.ok is False]
+
+    def finish(self):
+        """All records of the step: symbols first, summary last."""
+        head = TraceRecord(
+            kind='symbols',
+            phase=self.phase,
+            iteration=self.iteration,
+            values=self.symbols.as_dict())
+        tensors = sum(1 for r in self.records if r.kind == 'tensor')
+        tail = TraceRecord(
+            kind='summary',
+            phase=self.phase,
+            iteration=self.iteration,
+            values={
+                'records': len(self.records) + 2,
+                'tensors': tensors,
+                'mismatches': len(self.mismatches),
+                'errors': list(self.errors),
+            })
+        return [head] + self.records + [tail]
+
+    @contextlib.contextmanager
+    def _guard(self, where):
+        try:
+            yield
+        except ShapeMismatchError:
+            raise
+        except Exception as err:  # recording must not break the model
+            self.errors.append(f'{where}: {type(err).__name__}: {err}')

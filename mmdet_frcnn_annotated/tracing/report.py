@@ -1,0 +1,139 @@
+"""Markdown walkthrough of one traced iteration, rendered from its records.
+
+Only this module formats text; it reads records and nothing else, so the
+same report comes from a live run and from the JSON lines afterwards.
+"""
+import json
+from collections import OrderedDict
+
+from .records import TraceRecord
+
+# One sentence per stage family: what happens there, in the report's symbols.
+STAGE_NOTES = OrderedDict([
+    ('input', 'The batch as the data pipeline padded it: N images of H x W.'),
+    ('backbone', 'ResNet-50 stages C2..C5; each halves the size, rounding '
+     'up.'),
+    ('neck', 'FPN levels P2..P6, 256 channels each; P6 is max-pooled from '
+     'P5.'),
+    ('rpn_head/forward', 'Shared 3x3 conv, then one objectness logit per '
+     'anchor (sigmoid loss, so cls_out_channels = 1) and 4 deltas per '
+     'anchor.'),
+    ('rpn_head/anchors', 'A = len(scales) x len(ratios) base anchors per '
+     'level, shifted over the h_l x w_l grid.'),
+    ('rpn_head/targets', 'MaxIoUAssigner then RandomSampler per image; '
+     'label 0 is foreground, 1 (= num_classes) background.'),
+    ('rpn_head/loss', 'loss_single per level over N x h_l x w_l x A '
+     'anchors, normalised by the sampled anchors of the batch.'),
+    ('rpn_head/proposals', 'Top nms_pre scores per level, decode, NMS per '
+     'level (level ids keep them apart), keep max_per_img.'),
+    ('roi_head/sampling', 'Proposals plus ground truth, assigned at IoU 0.5 '
+     'and sampled to at most 512 (a quarter positive).'),
+    ('roi_head/rois', 'All sampled boxes of the batch as (batch index, x1, '
+     'y1, x2, y2).'),
+    ('roi_head/bbox_roi_extractor', 'Each roi goes to one of P2..P5 by its '
+     'scale, then RoIAlign to 7 x 7.'),
+    ('roi_head/bbox_head', 'Flatten, two shared FCs, then C+1 class scores '
+     'and 4C class-specific deltas.'),
+    ('roi_head/targets', 'Labels (background = C) and encoded deltas for the '
+     'sampled rois.'),
+    ('roi_head/detections', 'Decode, rescale to the original image, '
+     'multiclass NMS, at most max_per_img per image.'),
+])
+
+
+def _note(stage):
+    best = ''
+    for prefix in STAGE_NOTES:
+        if stage.startswith(prefix) and len(prefix) > len(best):
+            best = prefix
+    return STAGE_NOTES.get(best, '')
+
+
+def _shape(dims):
+    return '(' + ', '.join(str(d) for d in dims) + ')'
+
+
+def _mark(ok):
+    return {True: '✓', False: '✗ MISMATCH', None: ''}[ok]
+
+
+def _cell(text):
+    return str(text).replace('|', '\\|')
+
+
+def render_report(records):
+    """Markdown text for the records of one phase of one iteration."""
+    head, body, tail = records[0], records[1:-1], records[-1]
+    lines = [
+        f'# Shape trace: {head.phase}, iteration {head.iteration}', '',
+        f'{tail.values["tensors"]} tensors recorded, '
+        f'{tail.values["mismatches"]} shape mismatches.', ''
+    ]
+    if tail.values.get('errors'):
+        lines += ['Recording errors:', '']
+        lines += [f'- {e}' for e in tail.values['errors']] + ['']
+    lines += ['## Symbols', '', '| symbol | value |', '| --- | --- |']
+    lines += [f'| {k} | {v} |' for k, v in head.values.items()] + ['']
+
+    stages = OrderedDict()
+    losses = []
+    for record in body:
+        if record.kind == 'loss':
+            losses.append(record)
+        else:
+            stages.setdefault(record.stage, []).append(record)
+
+    lines += ['## Stages', '']
+    for stage, group in stages.items():
+        lines += [f'### `{stage}`', '']
+        note = _note(stage)
+        if note:
+            lines += [note, '']
+        tensors = [r for r in group if r.kind == 'tensor']
+        if tensors:
+            lines += [
+                '| tensor | shape | symbolic shape | check | computed in |',
+                '| --- | --- | --- | --- | --- |'
+            ]
+            for r in tensors:
+                where = f'`{r.producer}` ({r.source})' if r.producer else ''
+                symbolic = _shape(r.symbolic) if r.symbolic else ''
+                mark = _mark(r.ok)
+                if r.ok is False:
+                    mark += f' expected {_shape(r.expected)}'
+                lines.append(f'| {_cell(r.name)} | {_shape(r.shape)} | '
+                             f'{_cell(symbolic)} | {mark} | {_cell(where)} |')
+            lines.append('')
+        for r in group:
+            if r.kind == 'stats':
+                values = ', '.join(f'{k} = {v}' for k, v in r.values.items())
+                where = f' (`{r.producer}`)' if r.producer else ''
+                lines.append(f'- **{r.name}**{where}: {values}')
+        if any(r.kind == 'stats' for r in group):
+            lines.append('')
+
+    if losses:
+        lines += ['## Losses', '', '| loss | value |', '| --- | --- |']
+        lines += [f'| {r.name} | {r.values["value"]:.6g} |' for r in losses]
+        lines.append('')
+    return '\n'.join(lines)
+
+
+def read_jsonl(path):
+    """Records of a trace file, grouped per (phase, iteration), in order."""
+    groups = OrderedDict()
+    with open(path, encoding='utf-8') as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                record = TraceRecord.from_dict(json.loads(line))
+            except (ValueError, TypeError) as err:
+                raise ValueError(f'{path}:{number}: not a trace record: '
+                                 f'{err}') from None
+            key = (record.phase, record.iteration)
+            if record.kind == 'symbols':
+                groups[key] = []
+            groups.setdefault(key, []).append(record)
+    # an iteration cut short has no summary line; it is left out
+    return [g for g in groups.values() if g and g[-1].kind == 'summary']

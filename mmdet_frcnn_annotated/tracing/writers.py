@@ -1,0 +1,56 @@
+"""Writers of finished records: JSON lines and Markdown reports.
+
+Recording and formatting stay apart: the recorder produces
+:class:`~.records.TraceRecord` objects, these classes put them on disk.
+"""
+import json
+import os
+import os.path as osp
+
+from .report import render_report
+
+
+class JsonLinesWriter:
+    """Appends one JSON object per line and flushes after every iteration,
+    so a run that dies keeps every iteration it finished."""
+
+    def __init__(self, path):
+        self.path = path
+        self._file = None
+
+    def write(self, records):
+        if self._file is None:
+            os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
+            self._file = open(self.path, 'a', encoding='utf-8')
+        self._file.write(''.join(
+            json.dumps(r.to_dict(), separators=(',', ':')) + '\n'
+            for r in records))
+        self._file.flush()
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class MarkdownReportWriter:
+    """Writes ``<phase>_iter<k>[_rank<r>].md`` for each traced iteration."""
+
+    def __init__(self, out_dir, rank=0):
+        self.out_dir = out_dir
+        self.rank = rank
+
+    def path_for(self, phase, iteration):
+        suffix = f'_rank{self.rank}' if self.rank else ''
+        return osp.join(self.out_dir, f'{phase}_iter{iteration}{suffix}.md')
+
+    def write(self, records):
+        first = records[0]
+        path = self.path_for(first.phase, first.iteration)
+        os.makedirs(self.out_dir, exist_ok=True)
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(render_report(records))
+        return path
+
+    def close(self):
+        pass

@@ -1,0 +1,83 @@
+"""Shared helpers: configs of this repository and hand-made detector inputs.
+
+The inputs follow mmdet's own demo-input pattern: a seeded image batch,
+meta dicts as the pipeline makes them, and known boxes, some images with
+no ground truth at all.
+"""
+import copy
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmcv import Config
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ANNOTATED_CONFIG = osp.join(
+    REPO, 'configs/annotated_faster_rcnn/'
+    'annotated_faster_rcnn_r50_fpn_1x_coco.py')
+STOCK_CONFIG = osp.join(REPO, 'configs/_base_/faster_rcnn_r50_fpn_1x_coco.py')
+TOY_CONFIG = osp.join(REPO,
+                      'configs/toy/annotated_faster_rcnn_r50_fpn_toy_cpu.py')
+REFERENCE = osp.join(
+    osp.dirname(REPO), 'shared', 'reference',
+    'faster_rcnn_r50_fpn_1x_coco.mmdet-2.11.0.resolved.json')
+
+ANNOTATED_TYPES = dict(
+    detector='AnnotatedFasterRCNN',
+    rpn_head='AnnotatedRPNHead',
+    roi_head='AnnotatedStandardRoIHead')
+
+
+def model_config(annotated, num_classes=3, trace=None):
+    """The toy model config (no pretrained weights), stock or annotated."""
+    cfg = Config.fromfile(TOY_CONFIG)
+    model = copy.deepcopy(cfg.model)
+    model.roi_head.bbox_head.num_classes = num_classes
+    if annotated:
+        if trace is not None:
+            model.trace = trace
+    else:
+        model.type = 'FasterRCNN'
+        model.rpn_head.type = 'RPNHead'
+        model.roi_head.type = 'StandardRoIHead'
+        model.pop('trace', None)
+    return model
+
+
+def build_model(annotated, seed=0, **kwargs):
+    from mmdet.models import build_detector
+    import mmdet_frcnn_annotated  # noqa: F401  registers the types
+    torch.manual_seed(seed)
+    return build_detector(model_config(annotated, **kwargs))
+
+
+def demo_inputs(sizes, boxes, labels, seed=0):
+    """Detector inputs for images of ``sizes`` [(h, w), ...] padded to the
+    largest, with the given boxes [(G_i, 4) lists] and labels."""
+    rng = np.random.RandomState(seed)
+    pad_h = max(h for h, _ in sizes)
+    pad_w = max(w for _, w in sizes)
+    img = torch.from_numpy(
+        rng.uniform(-1, 1, (len(sizes), 3, pad_h, pad_w)).astype(np.float32))
+    img_metas = [
+        dict(
+            img_shape=(h, w, 3),
+            ori_shape=(h, w, 3),
+            pad_shape=(pad_h, pad_w, 3),
+            scale_factor=np.ones(4, dtype=np.float32),
+            flip=False,
+            filename=f'demo_{i}.png') for i, (h, w) in enumerate(sizes)
+    ]
+    gt_bboxes = [
+        torch.tensor(b, dtype=torch.float32).reshape(-1, 4) for b in boxes
+    ]
+    gt_labels = [torch.tensor(lab, dtype=torch.long) for lab in labels]
+    return dict(
+        img=img, img_metas=img_metas, gt_bboxes=gt_bboxes,
+        gt_labels=gt_labels)
+
+
+@pytest.fixture
+def tmp_work_dir(tmp_path):
+    return str(tmp_path)
