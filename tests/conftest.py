@@ -81,3 +81,72 @@ def demo_inputs(sizes, boxes, labels, seed=0):
 @pytest.fixture
 def tmp_work_dir(tmp_path):
     return str(tmp_path)
+
+
+# Two images of 256 x 320: the first with three boxes, the second with no
+# ground truth at all.
+TRAIN_SIZES = [(256, 320), (256, 320)]
+TRAIN_BOXES = [[[16, 24, 112, 136], [150, 60, 300, 200], [40, 170, 90, 250]],
+               []]
+TRAIN_LABELS = [[0, 2, 1], []]
+
+
+def _losses_and_grads(model, inputs):
+    model.train()
+    model.zero_grad()
+    torch.manual_seed(1)  # the samplers draw from torch's generator
+    losses = model(**inputs, return_loss=True)
+    loss, log_vars = model._parse_losses(losses)
+    loss.backward()
+    grads = {
+        name: p.grad.clone()
+        for name, p in model.named_parameters() if p.grad is not None
+    }
+    return losses, grads, log_vars
+
+
+def _detections(model, inputs):
+    model.eval()
+    with torch.no_grad():
+        return model(
+            img=[inputs['img']],
+            img_metas=[inputs['img_metas']],
+            return_loss=False,
+            rescale=True)
+
+
+@pytest.fixture(scope='session')
+def stepped_models(tmp_path_factory):
+    """One train step and one test step of stock FasterRCNN, the annotated
+    model with tracing off, and with tracing on (through its tracer, so the
+    trace is written to disk). All share one state_dict."""
+    from mmdet_frcnn_annotated.tracing import read_jsonl
+    out_dir = str(tmp_path_factory.mktemp('trace'))
+    stock = build_model(False)
+    state = stock.state_dict()
+    off = build_model(True, seed=1, trace=dict(phases=[]))
+    on = build_model(True, seed=2, trace=dict(out_dir=out_dir))
+    off.load_state_dict(state)
+    on.load_state_dict(state)
+    inputs = demo_inputs(TRAIN_SIZES, TRAIN_BOXES, TRAIN_LABELS)
+    runs = {}
+    for name, model in (('stock', stock), ('off', off), ('on', on)):
+        if name == 'on':
+            recorder = model.tracer.start_train()
+            from mmdet_frcnn_annotated.tracing import recording
+            with recording(recorder):
+                losses, grads, log_vars = _losses_and_grads(
+                    model, copy.deepcopy(inputs))
+            recorder.losses(log_vars)  # as train_step does
+            model.tracer.finish(recorder)
+        else:
+            losses, grads, _ = _losses_and_grads(model,
+                                                 copy.deepcopy(inputs))
+        dets = _detections(model, copy.deepcopy(inputs))
+        runs[name] = dict(model=model, losses=losses, grads=grads, dets=dets)
+    on.tracer.close()
+    traces = read_jsonl(osp.join(out_dir, 'trace_rank0.jsonl'))
+    runs['trace'] = {records[0].phase: records for records in traces}
+    runs['out_dir'] = out_dir
+    runs['inputs'] = inputs
+    return runs

@@ -24,6 +24,8 @@ from ..registry import register
 
 CLASSES = ('square', 'disc', 'triangle')
 SPLITS = {'train': 24, 'val': 8}
+BACKGROUND_MAX = 150
+SHAPE_MIN = 200
 
 
 def _draw_shape(rng, label, height, width):
@@ -47,16 +49,18 @@ def _draw_shape(rng, label, height, width):
 def _image(rng, height, width):
     """One image (BGR uint8) and its annotations as (label, bbox xywh)."""
     yy, xx = np.mgrid[0:height, 0:width]
-    base = 60 + 40 * np.sin(xx / rng.uniform(15, 40)) * np.cos(
+    base = 60 + 30 * np.sin(xx / rng.uniform(15, 40)) * np.cos(
         yy / rng.uniform(15, 40))
-    img = np.stack([base + rng.uniform(0, 60) for _ in range(3)], axis=-1)
+    img = np.stack([base + rng.uniform(0, 50) for _ in range(3)], axis=-1)
     img += rng.normal(0, 6, img.shape)
+    # background stays below BACKGROUND_MAX, shapes above SHAPE_MIN
+    img = np.clip(img, 0, BACKGROUND_MAX)
     objects = []
     num_shapes = 0 if rng.rand() < 1 / 6 else int(rng.randint(1, 5))
     for _ in range(num_shapes):
         label = int(rng.randint(len(CLASSES)))
         mask = _draw_shape(rng, label, height, width).astype(bool)
-        img[mask] = rng.uniform(140, 255, size=3)
+        img[mask] = rng.uniform(SHAPE_MIN, 255, size=3)
         ys, xs = np.nonzero(mask)
         x1, y1 = int(xs.min()), int(ys.min())
         box = [x1, y1, int(xs.max()) + 1 - x1, int(ys.max()) + 1 - y1]

@@ -50,7 +50,9 @@ def _note(stage):
 
 
 def _shape(dims):
-    return '(' + ', '.join(str(d) for d in dims) + ')'
+    """Python's tuple notation: (), (4,), (2, 3)."""
+    inner = ', '.join(str(d) for d in dims)
+    return f'({inner},)' if len(dims) == 1 else f'({inner})'
 
 
 def _mark(ok):

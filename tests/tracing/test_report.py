@@ -1,0 +1,89 @@
+"""JSON lines round trip, the report command, and writing failures."""
+import json
+import logging
+import os.path as osp
+
+import torch
+
+from mmdet_frcnn_annotated import report as report_cli
+from mmdet_frcnn_annotated.tracing import (SCHEMA_VERSION, ShapeTracer,
+                                           TraceSettings, read_jsonl,
+                                           recording)
+
+
+def _traced_step(tracer, n=2):
+    rec = tracer.start_train()
+    if rec is None:
+        return
+    with recording(rec):
+        rec.bind(N=n)
+        rec.tensor('input', 'img', torch.zeros(n, 3, 8, 8), ['N', 3, 8, 8])
+        rec.tensor('input', 'wrong', torch.zeros(n + 1), ['N'])
+        rec.stats('input', 'counts', lambda: {'boxes': 4})
+    rec.losses({'loss': 1.5})
+    tracer.finish(rec)
+
+
+def test_jsonl_lines_and_report(tmp_path, caplog):
+    tracer = ShapeTracer(TraceSettings.from_config(dict(
+        out_dir=str(tmp_path), iterations=[0, 1])))
+    with caplog.at_level(logging.INFO):
+        _traced_step(tracer)
+        _traced_step(tracer)
+        _traced_step(tracer)  # iteration 2 is not traced
+    tracer.close()
+    path = osp.join(str(tmp_path), 'trace_rank0.jsonl')
+    lines = [json.loads(line) for line in open(path)]
+    # per iteration: symbols, 2 tensors, 1 stats, 1 loss, summary
+    assert len(lines) == 2 * 6
+    assert all(line['schema_version'] == SCHEMA_VERSION for line in lines)
+    assert [line['iteration'] for line in lines] == [0] * 6 + [1] * 6
+    groups = read_jsonl(path)
+    assert len(groups) == 2
+    assert groups[0][-1].values['mismatches'] == 1
+    text = open(osp.join(str(tmp_path), 'train_iter0.md')).read()
+    assert '| img | (2, 3, 8, 8) | (N, 3, 8, 8) | ✓ |' in text
+    assert '| wrong | (3,) | (N,) | ✗ MISMATCH expected (2,) |' in text
+    assert '| loss | 1.5 |' in text
+    logged = [r.getMessage() for r in caplog.records
+              if 'shape trace' in r.getMessage()]
+    assert len(logged) == 2
+    assert '6 records, 1 mismatches' in logged[0]
+
+
+def test_report_command_regenerates_same_text(tmp_path):
+    tracer = ShapeTracer(TraceSettings.from_config(dict(out_dir=str(tmp_path))))
+    _traced_step(tracer)
+    tracer.close()
+    live = open(osp.join(str(tmp_path), 'train_iter0.md')).read()
+    out = tmp_path / 'again'
+    paths = report_cli.main(
+        [osp.join(str(tmp_path), 'trace_rank0.jsonl'), '--out-dir', str(out)])
+    assert open(paths[0]).read() == live
+
+
+def test_iteration_cut_short_is_left_out(tmp_path):
+    tracer = ShapeTracer(TraceSettings.from_config(dict(out_dir=str(tmp_path))))
+    _traced_step(tracer)
+    tracer.close()
+    path = osp.join(str(tmp_path), 'trace_rank0.jsonl')
+    lines = open(path).readlines()
+    with open(path, 'a') as f:  # a second iteration that died midway
+        f.writelines(line.replace('"iteration":0', '"iteration":1')
+                     for line in lines[:3])
+    assert [g[0].iteration for g in read_jsonl(path)] == [0]
+
+
+def test_unwritable_out_dir_logs_once_and_goes_on(tmp_path, caplog):
+    blocker = tmp_path / 'file'
+    blocker.write_text('not a folder')
+    tracer = ShapeTracer(TraceSettings.from_config(dict(
+        out_dir=str(blocker / 'trace'), interval=1)))
+    with caplog.at_level(logging.WARNING):
+        _traced_step(tracer)
+        _traced_step(tracer)
+    warnings = [r.getMessage() for r in caplog.records
+                if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert 'writing to' in warnings[0] and 'training goes on' in warnings[0]
+    assert tracer.start_train() is None  # tracing is off from then on

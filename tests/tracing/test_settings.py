@@ -1,0 +1,33 @@
+import pytest
+
+from mmdet_frcnn_annotated.tracing import TraceSettings
+
+
+def test_defaults_trace_first_iteration_and_first_test_batch():
+    settings = TraceSettings.from_config(None)
+    assert [i for i in range(5) if settings.traces_train(i)] == [0]
+    assert settings.traces_test('val', 0) and not settings.traces_test('val',
+                                                                         1)
+
+
+def test_iterations_and_interval():
+    settings = TraceSettings.from_config(dict(iterations=[1], interval=4))
+    assert [i for i in range(10) if settings.traces_train(i)] == [0, 1, 4, 8]
+
+
+def test_phases_select():
+    settings = TraceSettings.from_config(dict(phases=['test']))
+    assert not settings.traces_train(0)
+    assert settings.traces_test('test', 0)
+    assert not settings.traces_test('val', 0)
+
+
+@pytest.mark.parametrize('cfg, match', [
+    (dict(iteration=[0]), "unknown trace setting.*'iteration'"),
+    (dict(phases=['training']), "phases \\['training'\\]"),
+    (dict(interval=-1), 'interval must be an int >= 0'),
+    (dict(iterations=['a']), "'iterations' must be a list"),
+])
+def test_bad_settings_are_named(cfg, match):
+    with pytest.raises((KeyError, ValueError), match=match):
+        TraceSettings.from_config(cfg)
