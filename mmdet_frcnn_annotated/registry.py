@@ -41,7 +41,7 @@ def register(registry):
 
 
 def _registered_names():
-    return ', '.join(f'{registry}: {sorted(names)}'
+    return '; '.join(f'{registry}: {", ".join(sorted(names))}'
                      for registry, names in sorted(REGISTERED.items()))
 
 
