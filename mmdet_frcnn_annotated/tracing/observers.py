@@ -66,7 +66,8 @@ class ObservedAssigner:
         finally:
             if iou_calculator is not None:
                 self.assigner.iou_calculator = iou_calculator
-        self._record(rec, bboxes, overlaps_shapes[:1], result)
+        with rec.guard(self.stage + '/assign'):
+            self._record(rec, bboxes, overlaps_shapes[:1], result)
         del overlaps_shapes
         return result
 
@@ -125,7 +126,8 @@ class ObservedSampler:
                                      **kwargs)
         rec = get_recorder()
         if rec is not None:
-            self._record(rec, assign_result, result)
+            with rec.guard(self.stage + '/sample'):
+                self._record(rec, assign_result, result)
         return result
 
     def _record(self, rec, assign_result, result):

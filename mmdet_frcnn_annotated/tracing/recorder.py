@@ -67,7 +67,7 @@ class ShapeRecorder:
 
     # binding -----------------------------------------------------------
     def bind(self, **symbols):
-        with self._guard('bind'):
+        with self.guard('bind'):
             for name, value in symbols.items():
                 self.symbols.bind(name, int(value))
 
@@ -90,7 +90,7 @@ class ShapeRecorder:
                 function, naming the mmdet code that produced the tensor.
         """
         mismatch = None
-        with self._guard(f'{stage}/{name}'):
+        with self.guard(f'{stage}/{name}'):
             shape = list(tensor.shape)
             expected = ok = None
             if symbolic is not None:
@@ -123,7 +123,7 @@ class ShapeRecorder:
         """Record small numbers; ``compute()`` runs only if stats are on."""
         if not self.collect_stats:
             return
-        with self._guard(f'{stage}/{name}'):
+        with self.guard(f'{stage}/{name}'):
             producer, source = _origin(origin)
             self.records.append(
                 TraceRecord(
@@ -138,7 +138,7 @@ class ShapeRecorder:
 
     def losses(self, log_vars):
         """Record the scalar losses that ``_parse_losses`` produced."""
-        with self._guard('losses'):
+        with self.guard('losses'):
             for name, value in log_vars.items():
                 self.records.append(
                     TraceRecord(
@@ -175,7 +175,9 @@ class ShapeRecorder:
         return [head] + self.records + [tail]
 
     @contextlib.contextmanager
-    def _guard(self, where):
+    def guard(self, where):
+        """Keep any failure of the block in :attr:`errors` instead of
+        raising it (a strict-mode mismatch still raises)."""
         try:
             yield
         except ShapeMismatchError:

@@ -7,6 +7,7 @@ import json
 from collections import OrderedDict
 
 from .records import TraceRecord
+from .symbols import meaning
 
 # One sentence per stage family: what happens there, in the report's symbols.
 STAGE_NOTES = OrderedDict([
@@ -74,8 +75,15 @@ def render_report(records):
     if tail.values.get('errors'):
         lines += ['Recording errors:', '']
         lines += [f'- {e}' for e in tail.values['errors']] + ['']
-    lines += ['## Symbols', '', '| symbol | value |', '| --- | --- |']
-    lines += [f'| {k} | {v} |' for k, v in head.values.items()] + ['']
+    lines += [
+        '## Symbols', '',
+        'Bound from the config and this batch; every symbolic shape below '
+        'is evaluated with these values.', '',
+        '| symbol | value | meaning |', '| --- | --- | --- |'
+    ]
+    lines += [
+        f'| {k} | {v} | {meaning(k)} |' for k, v in head.values.items()
+    ] + ['']
 
     stages = OrderedDict()
     losses = []
@@ -85,11 +93,13 @@ def render_report(records):
         else:
             stages.setdefault(record.stage, []).append(record)
 
-    lines += ['## Stages', '']
+    lines += ['## Stages', '', 'In the order they ran.', '']
+    noted = set()
     for stage, group in stages.items():
         lines += [f'### `{stage}`', '']
         note = _note(stage)
-        if note:
+        if note and note not in noted:
+            noted.add(note)
             lines += [note, '']
         tensors = [r for r in group if r.kind == 'tensor']
         if tensors:

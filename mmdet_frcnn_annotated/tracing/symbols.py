@@ -12,12 +12,54 @@ Glossary (the same symbols the report prints):
     P_i, Q_i sampled positives and negatives of image i.
     K_i      proposals of image i after NMS.
     R        rois of the batch.
+    (GLOSSARY below lists every symbol the annotated models bind.)
 
 A symbolic dimension is an arithmetic expression over these names, such as
 ``'h_3*w_3*A'`` or ``'min(h_2*w_2*A, 2000)'``. Expressions are evaluated with
 no builtins but ``min``, ``max`` and ``ceil``.
 """
 import math
+
+# Meaning of each symbol family, as the report prints it; ``_i`` is an image
+# index, ``_l`` an FPN level.
+GLOSSARY = {
+    'N': 'images in the batch',
+    'H': 'padded batch height',
+    'W': 'padded batch width',
+    'h_l': 'ceil(H / 2^l), height of level l',
+    'w_l': 'ceil(W / 2^l), width of level l',
+    'A': 'anchors per location, len(scales) x len(ratios)',
+    'C': 'object classes (background excluded)',
+    'T': 'anchors of one image, sum over levels of h_l*w_l*A',
+    'G_i': 'ground-truth boxes of image i',
+    'V_i': 'anchors inside image i (RPN assigner candidates)',
+    'F_i': 'RPN candidates assigned foreground',
+    'B_i': 'RPN candidates assigned background',
+    'P_i': 'RPN positives sampled',
+    'Q_i': 'RPN negatives sampled',
+    'M': 'RPN candidates per image after the per-level nms_pre',
+    'M_i': 'candidates of image i left by min_bbox_size',
+    'K_i': 'proposals of image i after NMS and max_per_img',
+    'Fr_i': 'RoI candidates (proposals + gt) assigned foreground',
+    'Br_i': 'RoI candidates assigned background',
+    'Pr_i': 'RoI positives sampled',
+    'Qr_i': 'RoI negatives sampled',
+    'R': 'rois of the batch',
+    'D_i': 'detections of image i',
+}
+
+
+def meaning(symbol):
+    """Glossary entry of a bound symbol such as ``h_3`` or ``Pr_0``."""
+    if symbol in GLOSSARY:
+        return GLOSSARY[symbol]
+    family, _, index = symbol.rpartition('_')
+    if family in ('h', 'w'):
+        side = 'H' if family == 'h' else 'W'
+        what = 'height' if family == 'h' else 'width'
+        return f'ceil({side} / 2^{index}), {what} of P{index}'
+    return GLOSSARY.get(f'{family}_i', '').replace('image i', f'image {index}')
+
 
 _ALLOWED = {'min': min, 'max': max, 'ceil': math.ceil, '__builtins__': {}}
 

@@ -83,7 +83,8 @@ class AnnotatedAnchorHead(AnchorHead):
             featmap_sizes, img_metas, device=device)
         rec = get_recorder()
         if rec is not None:
-            self._record_anchors(rec, anchor_list, valid_flag_list)
+            with rec.guard(f'{self.trace_scope}/anchors'):
+                self._record_anchors(rec, anchor_list, valid_flag_list)
         return anchor_list, valid_flag_list
 
     def _record_anchors(self, rec, anchor_list, valid_flag_list):
@@ -116,8 +117,9 @@ class AnnotatedAnchorHead(AnchorHead):
             img_meta, label_channels, unmap_outputs)
         rec = get_recorder()
         if rec is not None and results[0] is not None:
-            self._record_image_targets(rec, flat_anchors, valid_flags,
-                                       results, unmap_outputs)
+            with rec.guard(f'{self.trace_scope}/targets'):
+                self._record_image_targets(rec, flat_anchors, valid_flags,
+                                           results, unmap_outputs)
         return results
 
     def _record_image_targets(self, rec, flat_anchors, valid_flags, results,
@@ -153,7 +155,8 @@ class AnnotatedAnchorHead(AnchorHead):
                                       **kwargs)
         rec = get_recorder()
         if rec is not None and results is not None:
-            self._record_batch_targets(rec, results)
+            with rec.guard(f'{self.trace_scope}/targets/batch'):
+                self._record_batch_targets(rec, results)
         return results
 
     def _record_batch_targets(self, rec, results):
@@ -185,27 +188,33 @@ class AnnotatedAnchorHead(AnchorHead):
             bbox_targets, bbox_weights, num_total_samples)
         rec = get_recorder()
         if rec is not None:
-            index = rec.next_index(f'{self.trace_scope}/loss')
-            level = self.trace_levels[index]
-            stage = f'{self.trace_scope}/loss/P{level}'
-            origin = (self, 'loss_single')
-            rows = f'N*h_{level}*w_{level}*A'
-            # the same reshapes as loss_single, to show their shapes
-            rec.tensor(
-                stage, 'cls_score (flat)',
-                cls_score.detach().permute(0, 2, 3, 1).reshape(
-                    -1, self.cls_out_channels),
-                [rows, self.cls_out_channels], origin)
-            rec.tensor(stage, 'labels (flat)', labels.reshape(-1), [rows],
-                       origin)
-            rec.tensor(stage, 'bbox_pred (flat)',
-                       bbox_pred.detach().permute(0, 2, 3, 1).reshape(-1, 4),
-                       [rows, 4], origin)
-            rec.tensor(stage, 'loss_cls', loss_cls, [], origin)
-            rec.tensor(stage, 'loss_bbox', loss_bbox, [], origin)
-            rec.stats(
-                stage, 'loss values', lambda: {
-                    'loss_cls': round(float(loss_cls), 6),
-                    'loss_bbox': round(float(loss_bbox), 6)
-                }, origin)
+            with rec.guard(f'{self.trace_scope}/loss'):
+                self._record_level_loss(rec, cls_score, bbox_pred, labels,
+                                        loss_cls, loss_bbox)
         return loss_cls, loss_bbox
+
+    def _record_level_loss(self, rec, cls_score, bbox_pred, labels, loss_cls,
+                           loss_bbox):
+        index = rec.next_index(f'{self.trace_scope}/loss')
+        level = self.trace_levels[index]
+        stage = f'{self.trace_scope}/loss/P{level}'
+        origin = (self, 'loss_single')
+        rows = f'N*h_{level}*w_{level}*A'
+        # the same reshapes as loss_single, to show their shapes
+        rec.tensor(
+            stage, 'cls_score (flat)',
+            cls_score.detach().permute(0, 2, 3, 1).reshape(
+                -1, self.cls_out_channels),
+            [rows, self.cls_out_channels], origin)
+        rec.tensor(stage, 'labels (flat)', labels.reshape(-1), [rows],
+                   origin)
+        rec.tensor(stage, 'bbox_pred (flat)',
+                   bbox_pred.detach().permute(0, 2, 3, 1).reshape(-1, 4),
+                   [rows, 4], origin)
+        rec.tensor(stage, 'loss_cls', loss_cls, [], origin)
+        rec.tensor(stage, 'loss_bbox', loss_bbox, [], origin)
+        rec.stats(
+            stage, 'loss values', lambda: {
+                'loss_cls': round(float(loss_cls), 6),
+                'loss_bbox': round(float(loss_bbox), 6)
+            }, origin)

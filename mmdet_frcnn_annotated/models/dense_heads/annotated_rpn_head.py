@@ -98,7 +98,8 @@ class AnnotatedRPNHead(RPNHead, AnnotatedAnchorHead):
                 scores.new_full((batch_size, scores.size(1)), idx,
                                 dtype=torch.long))
         total = 'M'
-        rec.bind(M=rec.symbols.evaluate(' + '.join(kept_terms)))
+        with rec.guard('rpn_head/proposals/M'):
+            rec.bind(M=rec.symbols.evaluate(' + '.join(kept_terms)))
         batch_mlvl_scores = torch.cat(mlvl_scores, dim=1)
         batch_mlvl_anchors = torch.cat(mlvl_valid_anchors, dim=1)
         batch_mlvl_rpn_bbox_pred = torch.cat(mlvl_bbox_preds, dim=1)

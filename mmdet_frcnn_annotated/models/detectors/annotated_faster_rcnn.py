@@ -113,7 +113,6 @@ class AnnotatedFasterRCNN(TwoStageDetector):
                       gt_bboxes_ignore=None, **kwargs):
         rec = get_recorder()
         if rec is not None:
-            self._bind_batch(rec, img)
             self._record_input(rec, img, img_metas, 'forward_train')
             for i, (bboxes, labels) in enumerate(zip(gt_bboxes, gt_labels)):
                 rec.bind(**{f'G_{i}': bboxes.shape[0]})
@@ -128,7 +127,6 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         rec = get_recorder()
         if rec is None:
             return super().simple_test(img, img_metas, proposals, rescale)
-        self._bind_batch(rec, img)
         self._record_input(rec, img, img_metas, 'simple_test')
         results = super().simple_test(img, img_metas, proposals, rescale)
         rec.stats(
@@ -164,6 +162,8 @@ class AnnotatedFasterRCNN(TwoStageDetector):
                 for s in generator.strides))
 
     def _record_input(self, rec, img, img_metas, method):
+        with rec.guard('symbols of the batch'):
+            self._bind_batch(rec, img)
         rec.tensor('input', 'img', img, ['N', 3, 'H', 'W'], (self, method))
         rec.stats(
             'input', 'img_metas', lambda: {

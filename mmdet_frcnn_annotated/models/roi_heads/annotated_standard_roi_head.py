@@ -36,6 +36,21 @@ class AnnotatedStandardRoIHead(StandardRoIHead):
         rec = get_recorder()
         if rec is None:
             return super()._bbox_forward(x, rois)
+        watched = []
+        with rec.guard('roi_head/bbox_roi_extractor'):
+            watched = self._record_rois(rec, rois)
+        with observe_modules(rec, watched):
+            bbox_results = super()._bbox_forward(x, rois)
+        head = self.bbox_head
+        deltas = '4' if head.reg_class_agnostic else '4*C'
+        rec.tensor('roi_head/bbox_head', 'cls_score',
+                   bbox_results['cls_score'], ['R', 'C+1'], (head, 'forward'))
+        rec.tensor('roi_head/bbox_head', 'bbox_pred',
+                   bbox_results['bbox_pred'], ['R', deltas], (head, 'forward'))
+        return bbox_results
+
+    def _record_rois(self, rec, rois):
+        """Record the rois and their levels; the layers to watch."""
         extractor, head = self.bbox_roi_extractor, self.bbox_head
         origin = bbox2roi if self.training else (self, 'simple_test_bboxes')
         rec.tensor('roi_head/rois', 'rois (batch index, x1, y1, x2, y2)',
@@ -53,14 +68,7 @@ class AnnotatedStandardRoIHead(StandardRoIHead):
                     ], 'input'))
             watched.append((fc, 'roi_head/bbox_head', f'shared_fcs[{index}]',
                             ['R', fc.out_features], 'output'))
-        with observe_modules(rec, watched):
-            bbox_results = super()._bbox_forward(x, rois)
-        deltas = '4' if head.reg_class_agnostic else '4*C'
-        rec.tensor('roi_head/bbox_head', 'cls_score',
-                   bbox_results['cls_score'], ['R', 'C+1'], (head, 'forward'))
-        rec.tensor('roi_head/bbox_head', 'bbox_pred',
-                   bbox_results['bbox_pred'], ['R', deltas], (head, 'forward'))
-        return bbox_results
+        return watched
 
     def _record_roi_levels(self, rec, rois):
         extractor = self.bbox_roi_extractor
@@ -89,14 +97,16 @@ class AnnotatedStandardRoIHead(StandardRoIHead):
             return super()._bbox_forward_train(x, sampling_results, gt_bboxes,
                                                gt_labels, img_metas)
         symbols = rec.symbols
-        rec.bind(R=sum(
-            symbols.get(f'Pr_{i}', 0) + symbols.get(f'Qr_{i}', 0)
-            for i in range(len(sampling_results))))
+        with rec.guard('roi_head/rois'):
+            rec.bind(R=sum(
+                symbols.get(f'Pr_{i}', 0) + symbols.get(f'Qr_{i}', 0)
+                for i in range(len(sampling_results))))
         rois = bbox2roi([res.bboxes for res in sampling_results])
         bbox_results = self._bbox_forward(x, rois)
         bbox_targets = self.bbox_head.get_targets(sampling_results, gt_bboxes,
                                                   gt_labels, self.train_cfg)
-        self._record_targets(rec, bbox_targets)
+        with rec.guard('roi_head/targets'):
+            self._record_targets(rec, bbox_targets)
         loss_bbox = self.bbox_head.loss(bbox_results['cls_score'],
                                         bbox_results['bbox_pred'], rois,
                                         *bbox_targets)

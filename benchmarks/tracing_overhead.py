@@ -1,0 +1,115 @@
+"""Cost of the shape trace on one batch, in one process.
+
+Alternates a train step (forward, loss, backward) of stock FasterRCNN, the
+annotated model with tracing off, and with tracing on every step, all with
+one state_dict and one batch, and prints the median times and their ratios
+to stock. Then runs ``--memory-iters`` traced steps and prints how much
+resident memory grew after the warm-up, the peak resident memory, and the
+size of the JSON lines of one traced iteration.
+
+    python benchmarks/tracing_overhead.py [--rounds 10] [--memory-iters 50]
+        [--size 320 320] [--batch 2]
+
+Targets (CPU, R50-FPN, 320x320, 2 images): tracing off <= 1.01x stock,
+tracing on <= 1.05x stock, resident memory growth <= 5 MB over 50 traced
+iterations, one iteration's trace <= 100 KB.
+"""
+import argparse
+import copy
+import gc
+import os
+import os.path as osp
+import resource
+import statistics
+import sys
+import tempfile
+import time
+
+import torch
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..',
+                            'tests'))
+from conftest import build_model, demo_inputs  # noqa: E402
+
+
+def rss_mb():
+    """Current resident set size in MB (Linux /proc)."""
+    with open('/proc/self/statm') as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf('SC_PAGE_SIZE') / 2**20
+
+
+def step(model, inputs):
+    model.zero_grad()
+    torch.manual_seed(0)
+    start = time.perf_counter()
+    outputs = model.train_step(copy.deepcopy(inputs), None)
+    outputs['loss'].backward()
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--rounds', type=int, default=10)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--memory-iters', type=int, default=50)
+    parser.add_argument('--size', type=int, nargs=2, default=[320, 320])
+    parser.add_argument('--batch', type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(os.cpu_count())
+
+    h, w = args.size
+    boxes = [[[16, 24, 112, 136], [150, 60, 300, 200]]] * args.batch
+    labels = [[0, 2]] * args.batch
+    inputs = demo_inputs([(h, w)] * args.batch, boxes, labels)
+    out_dir = tempfile.mkdtemp(prefix='trace_bench_')
+    models = dict(
+        stock=build_model(False),
+        off=build_model(True, trace=dict(phases=[])),
+        on=build_model(True, trace=dict(interval=1, out_dir=out_dir)))
+    state = models['stock'].state_dict()
+    for model in models.values():
+        model.load_state_dict(state)
+        model.train()
+
+    times = {name: [] for name in models}
+    for round_index in range(args.warmup + args.rounds):
+        for name, model in models.items():
+            elapsed = step(model, inputs)
+            if round_index >= args.warmup:
+                times[name].append(elapsed)
+    median = {name: statistics.median(t) for name, t in times.items()}
+    print(f'train step, N={args.batch} at {h}x{w}, {args.rounds} rounds '
+          f'after {args.warmup} warm-up, {torch.get_num_threads()} threads')
+    for name in models:
+        print(f'  {name:>5}: median {median[name]:.3f} s   '
+              f'ratio to stock {median[name] / median["stock"]:.4f}')
+
+    traced = models['on']
+    jsonl = traced.tracer.jsonl_path
+    traced.tracer.close()
+    size_before = osp.getsize(jsonl)
+    traced_so_far = args.warmup + args.rounds
+    del models['stock'], models['off']
+    gc.collect()
+    warm = 5
+    for index in range(args.memory_iters):
+        step(traced, inputs)
+        if index + 1 == warm:
+            gc.collect()
+            rss_warm = rss_mb()
+    gc.collect()
+    rss_end = rss_mb()
+    traced.tracer.close()
+    per_iter = (osp.getsize(jsonl) - size_before) / args.memory_iters
+    print(f'traced iterations: {args.memory_iters} more after '
+          f'{traced_so_far}; resident memory {rss_warm:.1f} MB after '
+          f'{warm}, {rss_end:.1f} MB after {args.memory_iters}: growth '
+          f'{rss_end - rss_warm:+.2f} MB over {args.memory_iters - warm}')
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f'peak resident memory {peak:.0f} MB')
+    print(f'JSON lines per traced train iteration: {per_iter / 1e3:.1f} KB')
+
+
+if __name__ == '__main__':
+    main()
