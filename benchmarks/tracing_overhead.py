@@ -16,6 +16,7 @@ iterations, one iteration's trace <= 100 KB.
 """
 import argparse
 import copy
+import ctypes
 import gc
 import os
 import os.path as osp
@@ -33,7 +34,13 @@ from conftest import build_model, demo_inputs  # noqa: E402
 
 
 def rss_mb():
-    """Current resident set size in MB (Linux /proc)."""
+    """Resident set size in MB (Linux /proc), after a garbage collection
+    and glibc's malloc_trim, so that freed heap pages are not counted."""
+    gc.collect()
+    try:
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+    except OSError:
+        pass
     with open('/proc/self/statm') as f:
         pages = int(f.read().split()[1])
     return pages * os.sysconf('SC_PAGE_SIZE') / 2**20
@@ -73,9 +80,12 @@ def main():
         model.train()
 
     times = {name: [] for name in models}
+    names = list(models)
     for round_index in range(args.warmup + args.rounds):
-        for name, model in models.items():
-            elapsed = step(model, inputs)
+        # rotate the order so that no variant always runs first
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            elapsed = step(models[name], inputs)
             if round_index >= args.warmup:
                 times[name].append(elapsed)
     median = {name: statistics.median(t) for name, t in times.items()}
@@ -91,14 +101,11 @@ def main():
     size_before = osp.getsize(jsonl)
     traced_so_far = args.warmup + args.rounds
     del models['stock'], models['off']
-    gc.collect()
     warm = 5
     for index in range(args.memory_iters):
         step(traced, inputs)
         if index + 1 == warm:
-            gc.collect()
             rss_warm = rss_mb()
-    gc.collect()
     rss_end = rss_mb()
     traced.tracer.close()
     per_iter = (osp.getsize(jsonl) - size_before) / args.memory_iters

@@ -101,7 +101,8 @@ class AnnotatedFasterRCNN(TwoStageDetector):
                        (self.backbone, 'forward'))
         if self.with_neck:
             x = self.neck(x)
-            first = self.neck.start_level + 2 + min(self.backbone.out_indices)
+            first = getattr(self.neck, 'start_level', 0) + 2 + min(
+                self.backbone.out_indices)
             for offset, feat in enumerate(x):
                 level = first + offset
                 rec.tensor('neck', f'P{level}', feat,
