@@ -13,7 +13,7 @@ setup:
 
 demo: setup
 	$(PY) -m mmdet_frcnn_annotated.train $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR) --seed 0
-	@echo "Outputs under $(DEMO_WORK_DIR)/:"
+	@echo "Outputs under $(DEMO_WORK_DIR)/shape_trace/:"
 	@ls $(DEMO_WORK_DIR)/shape_trace
 	@echo "Trace (JSON lines): $(DEMO_WORK_DIR)/shape_trace/trace_rank0.jsonl"
 	@echo "Walkthrough of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.md"

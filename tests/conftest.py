@@ -150,3 +150,10 @@ def stepped_models(tmp_path_factory):
     runs['out_dir'] = out_dir
     runs['inputs'] = inputs
     return runs
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        '--regenerate-golden',
+        action='store_true',
+        help='rewrite the golden files under tests/data/ from the code')

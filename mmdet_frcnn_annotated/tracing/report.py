@@ -128,7 +128,29 @@ def render_report(records):
         lines += ['## Losses', '', '| loss | value |', '| --- | --- |']
         lines += [f'| {r.name} | {r.values["value"]:.6g} |' for r in losses]
         lines.append('')
+    lines += _code_that_ran(body)
     return '\n'.join(lines)
+
+
+def _code_that_ran(records):
+    """The functions that produced the records, in the order they first
+    did: which class of the inheritance chain really defines each."""
+    seen = OrderedDict()
+    for r in records:
+        if r.producer:
+            key = (r.producer, r.source)
+            seen[key] = seen.get(key, 0) + 1
+    if not seen:
+        return []
+    lines = [
+        '## Code that ran', '',
+        'Each method as resolved through the MRO of the running object, '
+        'with where it is defined.', '', '| function | defined at | records |',
+        '| --- | --- | --- |'
+    ]
+    lines += [f'| `{producer}` | {source} | {count} |'
+              for (producer, source), count in seen.items()]
+    return lines + ['']
 
 
 def read_jsonl(path):

@@ -87,3 +87,37 @@ def test_unwritable_out_dir_logs_once_and_goes_on(tmp_path, caplog):
     assert len(warnings) == 1
     assert 'writing to' in warnings[0] and 'training goes on' in warnings[0]
     assert tracer.start_train() is None  # tracing is off from then on
+
+
+GOLDEN = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',
+                  'report_golden.md')
+
+
+def test_report_matches_golden_file(request):
+    """The rendered walkthrough of a small hand-made trace, byte for byte.
+    Regenerate with ``pytest --regenerate-golden`` after a deliberate
+    change of the format."""
+    from mmdet.models.dense_heads import RPNHead
+    from mmdet_frcnn_annotated.tracing import ShapeRecorder
+    rec = ShapeRecorder('train', 7)
+    rec.bind(N=2, H=96, W=160, h_2=24, w_2=40, A=3, G_0=1)
+    rec.tensor('input', 'img', torch.zeros(2, 3, 96, 160), ['N', 3, 'H', 'W'])
+    rec.tensor('input', 'gt_bboxes[0]', torch.zeros(1, 4), ['G_0', 4])
+    rec.tensor('rpn_head/forward/P2', 'cls_score', torch.zeros(2, 3, 24, 40),
+               ['N', 'A*1', 'h_2', 'w_2'], (RPNHead, 'forward_single'))
+    rec.tensor('rpn_head/forward/P2', 'bbox_pred', torch.zeros(2, 12, 24, 41),
+               ['N', 'A*4', 'h_2', 'w_2'], (RPNHead, 'forward_single'))
+    rec.stats('rpn_head/targets/img0', 'assignment',
+              lambda: dict(positive=5, negative=2870, ignored=5))
+    rec.losses({'loss_rpn_cls': 0.6931, 'loss': 2.25})
+    text = render_report_of(rec)
+    if request.config.getoption('--regenerate-golden'):
+        with open(GOLDEN, 'w', encoding='utf-8') as f:
+            f.write(text)
+    with open(GOLDEN, encoding='utf-8') as f:
+        assert text == f.read()
+
+
+def render_report_of(recorder):
+    from mmdet_frcnn_annotated.tracing import render_report
+    return render_report(recorder.finish())
