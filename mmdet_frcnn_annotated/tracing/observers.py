@@ -51,13 +51,13 @@ class ObservedAssigner:
         rec = get_recorder()
         if rec is None:
             return self.assigner.assign(bboxes, gt_bboxes, *args, **kwargs)
-        overlaps_shapes = []
+        overlaps_seen = []
         iou_calculator = getattr(self.assigner, 'iou_calculator', None)
         if iou_calculator is not None:
 
             def observed_iou(*iou_args, **iou_kwargs):
                 overlaps = iou_calculator(*iou_args, **iou_kwargs)
-                overlaps_shapes.append(overlaps)
+                overlaps_seen.append(overlaps)
                 return overlaps
 
             self.assigner.iou_calculator = observed_iou
@@ -67,8 +67,8 @@ class ObservedAssigner:
             if iou_calculator is not None:
                 self.assigner.iou_calculator = iou_calculator
         with rec.guard(self.stage + '/assign'):
-            self._record(rec, bboxes, overlaps_shapes[:1], result)
-        del overlaps_shapes
+            self._record(rec, bboxes, overlaps_seen[:1], result)
+        overlaps_seen.clear()  # keep no tensor beyond the call
         return result
 
     def _record(self, rec, bboxes, overlaps, result):
