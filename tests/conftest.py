@@ -78,11 +78,6 @@ def demo_inputs(sizes, boxes, labels, seed=0):
         gt_labels=gt_labels)
 
 
-@pytest.fixture
-def tmp_work_dir(tmp_path):
-    return str(tmp_path)
-
-
 # Two images of 256 x 320: the first with three boxes, the second with no
 # ground truth at all.
 TRAIN_SIZES = [(256, 320), (256, 320)]
