@@ -74,8 +74,25 @@ def test_traces_of_every_selected_iteration(trained):
     assert symbols['C'] == 3
     val = groups[2][0].values
     assert (val['N'], val['H'], val['W']) == (1, 256, 320)
-    # one iteration of train + val stays well under 100 KB of JSON lines
-    assert osp.getsize(osp.join(trace_dir, 'trace_rank0.jsonl')) < 3 * 100e3
+    # the stage records of one iteration stay well under 100 KB of JSON
+    # lines; the line capture of the listing adds under 150 KB
+    lines = open(osp.join(trace_dir, 'trace_rank0.jsonl')).read().splitlines()
+    stage_bytes = sum(len(line) for line in lines if '"kind":"call"' not in line)
+    assert stage_bytes < 3 * 100e3
+    assert sum(len(line) for line in lines) < 3 * 250e3
+
+
+def test_listing_of_every_traced_iteration(trained):
+    trained, _ = trained
+    trace_dir = osp.join(trained, 'shape_trace')
+    for name in ('train_iter0', 'train_iter1', 'val_iter0'):
+        for language, summary in (('en', ', 0 disagreeing.'),
+                                  ('zh', '其中 0 个不一致')):
+            text = open(osp.join(trace_dir, f'{name}.listing.{language}.md'),
+                        encoding='utf-8').read()
+            assert summary in text
+        report = open(osp.join(trace_dir, f'{name}.md')).read()
+        assert f'[listing]({name}.listing.en.md#fn-' in report
 
 
 def test_one_log_line_per_traced_iteration(trained):

@@ -63,6 +63,8 @@ class ShapeRecorder:
         self.symbols = SymbolTable()
         self.records = []
         self.errors = []
+        self.calls = []
+        self.capture_note = None
         self._counters = {}
 
     # binding -----------------------------------------------------------
@@ -149,6 +151,13 @@ class ShapeRecorder:
                         name=name,
                         values={'value': float(value)}))
 
+    def add_capture(self, capture):
+        """Keep the ``call`` records of a finished line capture."""
+        with self.guard('line capture'):
+            self.calls = capture.records(self.phase, self.iteration)
+            self.errors.extend(f'line capture: {e}' for e in capture.errors)
+            self.capture_note = capture.skipped
+
     # closing -----------------------------------------------------------
     @property
     def mismatches(self):
@@ -162,17 +171,22 @@ class ShapeRecorder:
             iteration=self.iteration,
             values=self.symbols.as_dict())
         tensors = sum(1 for r in self.records if r.kind == 'tensor')
+        values = {
+            'records': len(self.records) + len(self.calls) + 2,
+            'tensors': tensors,
+            'mismatches': len(self.mismatches),
+            'errors': list(self.errors),
+        }
+        if self.calls:
+            values['functions'] = len(self.calls)
+        if self.capture_note:
+            values['listing'] = self.capture_note
         tail = TraceRecord(
             kind='summary',
             phase=self.phase,
             iteration=self.iteration,
-            values={
-                'records': len(self.records) + 2,
-                'tensors': tensors,
-                'mismatches': len(self.mismatches),
-                'errors': list(self.errors),
-            })
-        return [head] + self.records + [tail]
+            values=values)
+        return [head] + self.records + self.calls + [tail]
 
     @contextlib.contextmanager
     def guard(self, where):

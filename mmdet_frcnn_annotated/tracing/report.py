@@ -6,6 +6,7 @@ same report comes from a live run and from the JSON lines afterwards.
 import json
 from collections import OrderedDict
 
+from .annotate import anchor_for, anchors, stage_anchor
 from .records import TraceRecord
 from .symbols import meaning
 
@@ -64,8 +65,14 @@ def _cell(text):
     return str(text).replace('|', '\\|')
 
 
-def render_report(records):
-    """Markdown text for the records of one phase of one iteration."""
+def render_report(records, listing=None):
+    """Markdown text for the records of one phase of one iteration.
+
+    Args:
+        records (list[TraceRecord]): symbols first, summary last.
+        listing (str, optional): file name of the annotated listing of the
+            same step; each row then links to the function that made it.
+    """
     head, body, tail = records[0], records[1:-1], records[-1]
     lines = [
         f'# Shape trace: {head.phase}, iteration {head.iteration}', '',
@@ -88,15 +95,23 @@ def render_report(records):
     stages = OrderedDict()
     losses = []
     for record in body:
+        if record.kind == 'call':
+            continue
         if record.kind == 'loss':
             losses.append(record)
         else:
             stages.setdefault(record.stage, []).append(record)
 
     lines += ['## Stages', '', 'In the order they ran.', '']
+    if listing:
+        lines += [f'The annotated source of every function is in '
+                  f'[{listing}]({listing}); "listing" in a row links to '
+                  f'the function that computed it.', '']
+    link_maps = anchors(records) if listing else None
     noted = set()
     for stage, group in stages.items():
-        lines += [f'### `{stage}`', '']
+        lines += [f'<a id="{stage_anchor(stage)}"></a>', '',
+                  f'### `{stage}`', '']
         note = _note(stage)
         if note and note not in noted:
             noted.add(note)
@@ -109,6 +124,10 @@ def render_report(records):
             ]
             for r in tensors:
                 where = f'`{r.producer}` ({r.source})' if r.producer else ''
+                target = (anchor_for(link_maps, r.producer, r.stage)
+                          if link_maps and r.producer else None)
+                if target:
+                    where += f' [listing]({listing}#{target})'
                 symbolic = _shape(r.symbolic) if r.symbolic else ''
                 mark = _mark(r.ok)
                 if r.ok is False:

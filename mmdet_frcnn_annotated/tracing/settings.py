@@ -14,11 +14,19 @@ Keys:
         ``<work_dir>/shape_trace``, otherwise ``work_dirs/shape_trace``.
     collect_stats (bool): record counts, quantiles and per-level numbers.
     strict (bool): raise on a shape mismatch instead of marking it.
+    listing (bool): capture the watched functions line by line and write
+        the annotated listing of each traced step.
+    listing_functions (list[str]): more functions to list, each
+        ``'module:Class.method'`` or ``'module:function'``.
+    language (str | list[str]): ``'en'``, ``'zh'`` or both; one listing
+        page per language.
 """
 from dataclasses import dataclass, field, fields, replace
 from typing import List, Optional
 
 PHASES = ('train', 'val', 'test')
+LANGUAGES = ('en', 'zh')
+_BOOLEANS = ('collect_stats', 'strict', 'listing')
 DEFAULT_OUT_DIR = 'work_dirs/shape_trace'
 
 
@@ -31,6 +39,9 @@ class TraceSettings:
     out_dir: Optional[str] = None
     collect_stats: bool = True
     strict: bool = False
+    listing: bool = True
+    listing_functions: List[str] = field(default_factory=list)
+    language: List[str] = field(default_factory=lambda: list(LANGUAGES))
 
     @classmethod
     def from_config(cls, cfg=None):
@@ -60,6 +71,21 @@ class TraceSettings:
 
 
 def _normalise(key, value):
+    if key in _BOOLEANS:
+        if not isinstance(value, bool):
+            raise ValueError(f'trace setting {key!r} must be True or False, '
+                             f'got {value!r}')
+        return value
+    if key in ('listing_functions', 'language'):
+        value = [value] if isinstance(value, str) else list(value)
+        if not all(isinstance(v, str) for v in value):
+            raise ValueError(f'trace setting {key!r} must be a string or a '
+                             f'list of strings, got {value!r}')
+        bad = sorted(set(value) - set(LANGUAGES)) if key == 'language' else []
+        if bad or (key == 'language' and not value):
+            raise ValueError(f'trace language {bad or value!r}: choose from '
+                             f'{LANGUAGES}')
+        return value
     if key in ('iterations', 'test_batches', 'phases'):
         if isinstance(value, (int, str)):
             value = [value]

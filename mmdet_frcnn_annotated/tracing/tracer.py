@@ -7,11 +7,14 @@ without the hook (``tools/test.py``) it counts test batches by itself.
 Writing never stops training: the first failure is logged once, and
 tracing is switched off for the rest of the run.
 """
+import contextlib
 import logging
 import os.path as osp
 
+from .capture import LineCapture
 from .recorder import ShapeRecorder
 from .settings import DEFAULT_OUT_DIR, TraceSettings
+from .watchlist import watched_codes
 from .writers import JsonLinesWriter, MarkdownReportWriter
 
 
@@ -27,6 +30,7 @@ class ShapeTracer:
         self._test_batches = 0
         self._writers = None
         self._failed = False
+        self._codes = self._resolve_watched()
 
     # configuration (the hook calls these) ----------------------------------
     def configure(self, logger=None, rank=0, default_out_dir=None,
@@ -38,6 +42,7 @@ class ShapeTracer:
         self.logger = logger
         self.rank = rank
         self.test_phase = test_phase
+        self._codes = self._resolve_watched()
         self.close()
 
     @property
@@ -69,6 +74,20 @@ class ShapeTracer:
                 self.test_phase, index):
             return None
         return self._recorder(self.test_phase, index)
+
+    @contextlib.contextmanager
+    def capture(self, recorder):
+        """Capture the watched functions line by line inside the block
+        (when the listing is on) and hand the result to ``recorder``."""
+        if self._codes is None:
+            yield None
+            return
+        capture = LineCapture(self._codes)
+        try:
+            with capture:
+                yield capture
+        finally:
+            recorder.add_capture(capture)
 
     def finish(self, recorder):
         """Write the step's records and report, and log one line."""
@@ -108,10 +127,16 @@ class ShapeTracer:
             strict=self.settings.strict,
             collect_stats=self.settings.collect_stats)
 
+    def _resolve_watched(self):
+        if not self.settings.listing:
+            return None
+        return watched_codes(self.settings.listing_functions)
+
     def _open_writers(self):
         if self._writers is None:
             self._writers = (JsonLinesWriter(self.jsonl_path),
-                             MarkdownReportWriter(self.out_dir, self.rank))
+                             MarkdownReportWriter(self.out_dir, self.rank,
+                                                  self.settings.language))
         return self._writers
 
     def _log(self, level, message):

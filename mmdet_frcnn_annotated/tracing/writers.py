@@ -7,6 +7,7 @@ import json
 import os
 import os.path as osp
 
+from .listing import render_listing
 from .report import render_report
 
 
@@ -34,23 +35,43 @@ class JsonLinesWriter:
 
 
 class MarkdownReportWriter:
-    """Writes ``<phase>_iter<k>[_rank<r>].md`` for each traced iteration."""
+    """Writes ``<phase>_iter<k>[_rank<r>].md`` for each traced iteration,
+    and beside it the listing ``<same name>.listing.<language>.md`` in each
+    language when the iteration has a line capture."""
 
-    def __init__(self, out_dir, rank=0):
+    def __init__(self, out_dir, rank=0, languages=('en', )):
         self.out_dir = out_dir
         self.rank = rank
+        self.languages = list(languages)
 
-    def path_for(self, phase, iteration):
+    def path_for(self, phase, iteration, language=None):
         suffix = f'_rank{self.rank}' if self.rank else ''
-        return osp.join(self.out_dir, f'{phase}_iter{iteration}{suffix}.md')
+        tail = f'.listing.{language}.md' if language else '.md'
+        return osp.join(self.out_dir, f'{phase}_iter{iteration}{suffix}{tail}')
 
     def write(self, records):
         first = records[0]
         path = self.path_for(first.phase, first.iteration)
+        has_listing = any(r.kind == 'call' for r in records)
+        names = {
+            language: osp.basename(
+                self.path_for(first.phase, first.iteration, language))
+            for language in (self.languages if has_listing else [])
+        }
         os.makedirs(self.out_dir, exist_ok=True)
-        with open(path, 'w', encoding='utf-8') as f:
-            f.write(render_report(records))
+        main_listing = names.get(self.languages[0]) if names else None
+        _write_text(path, render_report(records, listing=main_listing))
+        for language, name in names.items():
+            _write_text(
+                osp.join(self.out_dir, name),
+                render_listing(records, language,
+                               report=osp.basename(path)))
         return path
 
     def close(self):
         pass
+
+
+def _write_text(path, text):
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)

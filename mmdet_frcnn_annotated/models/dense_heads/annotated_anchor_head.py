@@ -50,17 +50,23 @@ class AnnotatedAnchorHead(AnchorHead):
             return super().forward(feats)
         outputs = []
         for level, x in zip(self.trace_levels, feats):
-            stage = f'{self.trace_scope}/forward/P{level}'
-            h, w = f'h_{level}', f'w_{level}'
-            with observe_modules(rec, self.trace_watched_layers(stage, level)):
+            with observe_modules(rec, self._watched_at(level)):
                 cls_score, bbox_pred = self.forward_single(x)
-            origin = (self, 'forward_single')
-            rec.tensor(stage, 'cls_score', cls_score,
-                       ['N', f'A*{self.cls_out_channels}', h, w], origin)
-            rec.tensor(stage, 'bbox_pred', bbox_pred, ['N', 'A*4', h, w],
-                       origin)
+            self._record_level_outputs(rec, level, cls_score, bbox_pred)
             outputs.append((cls_score, bbox_pred))
         return tuple(map(list, zip(*outputs)))
+
+    def _watched_at(self, level):
+        stage = f'{self.trace_scope}/forward/P{level}'
+        return self.trace_watched_layers(stage, level)
+
+    def _record_level_outputs(self, rec, level, cls_score, bbox_pred):
+        stage = f'{self.trace_scope}/forward/P{level}'
+        h, w = f'h_{level}', f'w_{level}'
+        origin = (self, 'forward_single')
+        rec.tensor(stage, 'cls_score', cls_score,
+                   ['N', f'A*{self.cls_out_channels}', h, w], origin)
+        rec.tensor(stage, 'bbox_pred', bbox_pred, ['N', 'A*4', h, w], origin)
 
     def forward_train(self, x, img_metas, gt_bboxes, *args, **kwargs):
         """Records what ``forward_train`` hands on: for an RPN, the

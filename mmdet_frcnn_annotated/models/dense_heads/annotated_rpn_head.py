@@ -44,7 +44,8 @@ class AnnotatedRPNHead(RPNHead, AnnotatedAnchorHead):
 
     def _get_bboxes(self, cls_scores, bbox_preds, mlvl_anchors, img_shapes,
                     scale_factors, cfg, rescale=False):
-        """``RPNHead._get_bboxes`` step by step, recorded.
+        """``RPNHead._get_bboxes`` step by step, with mmdet's variable names;
+        each ``self._record_*`` call only records.
 
         Untraced calls, ONNX export and configs with the deprecated
         ``nms_thr``/``max_num`` keys go to mmdet's own implementation.
@@ -57,23 +58,21 @@ class AnnotatedRPNHead(RPNHead, AnnotatedAnchorHead):
                                        img_shapes, scale_factors, cfg,
                                        rescale)
         cfg = copy.deepcopy(cfg)
-        stage = 'rpn_head/proposals'
-        origin = (self, '_get_bboxes')
+        level_ids = []
+        mlvl_scores = []
+        mlvl_bbox_preds = []
+        mlvl_valid_anchors = []
         batch_size = cls_scores[0].shape[0]
-        level_ids, mlvl_scores, mlvl_bbox_preds, mlvl_valid_anchors = (
-            [], [], [], [])
-        kept_terms = []
-        for idx, level in enumerate(self.trace_levels):
-            cells = f'h_{level}*w_{level}*A'
+        for idx in range(len(cls_scores)):
             # (N, A*1, h, w) -> (N, h, w, A) -> (N, h*w*A)
             rpn_cls_score = cls_scores[idx].permute(0, 2, 3, 1)
             if self.use_sigmoid_cls:
-                scores = rpn_cls_score.reshape(batch_size, -1).sigmoid()
+                rpn_cls_score = rpn_cls_score.reshape(batch_size, -1)
+                scores = rpn_cls_score.sigmoid()
             else:
-                scores = rpn_cls_score.reshape(batch_size, -1,
-                                               2).softmax(-1)[..., 0]
-            rec.tensor(f'{stage}/P{level}', 'scores', scores, ['N', cells],
-                       origin)
+                rpn_cls_score = rpn_cls_score.reshape(batch_size, -1, 2)
+                scores = rpn_cls_score.softmax(-1)[..., 0]
+            self._record_level_scores(rec, idx, 'scores', scores)
             # (N, A*4, h, w) -> (N, h*w*A, 4)
             rpn_bbox_pred = bbox_preds[idx].permute(0, 2, 3, 1).reshape(
                 batch_size, -1, 4)
@@ -86,37 +85,24 @@ class AnnotatedRPNHead(RPNHead, AnnotatedAnchorHead):
                     -1, 1).expand_as(topk_inds)
                 rpn_bbox_pred = rpn_bbox_pred[batch_inds, topk_inds, :]
                 anchors = anchors[batch_inds, topk_inds, :]
-            kept = (f'min({cells}, {cfg.nms_pre})'
-                    if cfg.nms_pre > 0 else cells)
-            kept_terms.append(kept)
-            rec.tensor(f'{stage}/P{level}', 'scores after nms_pre', scores,
-                       ['N', kept], origin)
+            self._record_level_scores(rec, idx, 'scores after nms_pre',
+                                      scores, cfg.nms_pre)
             mlvl_scores.append(scores)
             mlvl_bbox_preds.append(rpn_bbox_pred)
             mlvl_valid_anchors.append(anchors)
             level_ids.append(
                 scores.new_full((batch_size, scores.size(1)), idx,
                                 dtype=torch.long))
-        total = 'M'
-        with rec.guard('rpn_head/proposals/M'):
-            rec.bind(M=rec.symbols.evaluate(' + '.join(kept_terms)))
+        self._record_candidates(rec, cfg.nms_pre)
         batch_mlvl_scores = torch.cat(mlvl_scores, dim=1)
         batch_mlvl_anchors = torch.cat(mlvl_valid_anchors, dim=1)
         batch_mlvl_rpn_bbox_pred = torch.cat(mlvl_bbox_preds, dim=1)
         batch_mlvl_proposals = self.bbox_coder.decode(
             batch_mlvl_anchors, batch_mlvl_rpn_bbox_pred, max_shape=img_shapes)
         batch_mlvl_ids = torch.cat(level_ids, dim=1)
-        rec.tensor(f'{stage}/batch', 'scores', batch_mlvl_scores,
-                   ['N', total], origin)
-        rec.tensor(f'{stage}/batch', 'anchors', batch_mlvl_anchors,
-                   ['N', total, 4], origin)
-        rec.tensor(f'{stage}/batch', 'deltas', batch_mlvl_rpn_bbox_pred,
-                   ['N', total, 4], origin)
-        rec.tensor(f'{stage}/batch', 'level ids', batch_mlvl_ids,
-                   ['N', total], origin)
-        rec.tensor(f'{stage}/batch', 'decoded proposals',
-                   batch_mlvl_proposals, ['N', total, 4],
-                   (self.bbox_coder, 'decode'))
+        self._record_batch(rec, batch_mlvl_scores, batch_mlvl_anchors,
+                           batch_mlvl_rpn_bbox_pred, batch_mlvl_ids,
+                           batch_mlvl_proposals)
 
         result_list = []
         for i, (mlvl_proposals, mlvl_scores, mlvl_ids) in enumerate(
@@ -132,27 +118,67 @@ class AnnotatedRPNHead(RPNHead, AnnotatedAnchorHead):
                     mlvl_proposals = mlvl_proposals[valid_ind, :]
                     mlvl_scores = mlvl_scores[valid_ind]
                     mlvl_ids = mlvl_ids[valid_ind]
-            img_stage = f'{stage}/img{i}'
-            if cfg.min_bbox_size > 0:
-                rec.bind(**{f'M_{i}': mlvl_proposals.shape[0]})
-            rec.tensor(img_stage, 'after min_bbox_size', mlvl_proposals,
-                       ['M' if cfg.min_bbox_size <= 0 else f'M_{i}', 4],
-                       origin)
+            self._record_image_candidates(rec, i, mlvl_proposals,
+                                          cfg.min_bbox_size)
             dets, keep = batched_nms(mlvl_proposals, mlvl_scores, mlvl_ids,
                                      cfg.nms)
-            rec.tensor(img_stage, 'after batched NMS', dets,
-                       [keep.shape[0], 5], batched_nms)
             proposals = dets[:cfg.max_per_img]
-            rec.bind(**{f'K_{i}': proposals.shape[0]})
-            rec.tensor(img_stage, 'proposals (after max_per_img)', proposals,
-                       [f'min({keep.shape[0]}, {cfg.max_per_img})', 5],
-                       origin)
-            rec.stats(
-                img_stage, 'proposals per level',
-                lambda ids=mlvl_ids, keep=keep: self._per_level_counts(
-                    ids, keep[:cfg.max_per_img]), batched_nms)
+            self._record_image_proposals(rec, i, mlvl_ids, dets, keep,
+                                         proposals, cfg.max_per_img)
             result_list.append(proposals)
         return result_list
+
+    # recording helpers of _get_bboxes ----------------------------------------
+    _STAGE = 'rpn_head/proposals'
+
+    def _kept_per_level(self, level, nms_pre):
+        cells = f'h_{level}*w_{level}*A'
+        return f'min({cells}, {nms_pre})' if nms_pre > 0 else cells
+
+    def _record_level_scores(self, rec, idx, name, scores, nms_pre=0):
+        """(N, h_l*w_l*A) before the top-k, (N, min(h_l*w_l*A, nms_pre))
+        after it."""
+        level = self.trace_levels[idx]
+        rec.tensor(f'{self._STAGE}/P{level}', name, scores,
+                   ['N', self._kept_per_level(level, nms_pre)],
+                   (self, '_get_bboxes'))
+
+    def _record_candidates(self, rec, nms_pre):
+        """Binds M, the candidates per image left after every level's
+        top-k."""
+        with rec.guard(f'{self._STAGE}/M'):
+            rec.bind(M=rec.symbols.evaluate(' + '.join(
+                self._kept_per_level(level, nms_pre)
+                for level in self.trace_levels)))
+
+    def _record_batch(self, rec, scores, anchors, deltas, level_ids,
+                      proposals):
+        stage, origin = f'{self._STAGE}/batch', (self, '_get_bboxes')
+        rec.tensor(stage, 'scores', scores, ['N', 'M'], origin)
+        rec.tensor(stage, 'anchors', anchors, ['N', 'M', 4], origin)
+        rec.tensor(stage, 'deltas', deltas, ['N', 'M', 4], origin)
+        rec.tensor(stage, 'level ids', level_ids, ['N', 'M'], origin)
+        rec.tensor(stage, 'decoded proposals', proposals, ['N', 'M', 4],
+                   (self.bbox_coder, 'decode'))
+
+    def _record_image_candidates(self, rec, i, proposals, min_bbox_size):
+        if min_bbox_size > 0:
+            rec.bind(**{f'M_{i}': proposals.shape[0]})
+        rec.tensor(f'{self._STAGE}/img{i}', 'after min_bbox_size', proposals,
+                   ['M' if min_bbox_size <= 0 else f'M_{i}', 4],
+                   (self, '_get_bboxes'))
+
+    def _record_image_proposals(self, rec, i, level_ids, dets, keep,
+                                proposals, max_per_img):
+        stage, origin = f'{self._STAGE}/img{i}', (self, '_get_bboxes')
+        rec.tensor(stage, 'after batched NMS', dets, [keep.shape[0], 5],
+                   batched_nms)
+        rec.bind(**{f'K_{i}': proposals.shape[0]})
+        rec.tensor(stage, 'proposals (after max_per_img)', proposals,
+                   [f'min({keep.shape[0]}, {max_per_img})', 5], origin)
+        rec.stats(
+            stage, 'proposals per level', lambda: self._per_level_counts(
+                level_ids, keep[:max_per_img]), batched_nms)
 
     def _per_level_counts(self, level_ids, kept):
         num_levels = len(self.trace_levels)

@@ -69,7 +69,7 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         recorder = self.tracer.start_train()
         if recorder is None:
             return super().train_step(data, optimizer)
-        with recording(recorder):
+        with recording(recorder), self.tracer.capture(recorder):
             outputs = super().train_step(data, optimizer)
         recorder.losses(outputs['log_vars'])
         self.tracer.finish(recorder)
@@ -82,7 +82,7 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         recorder = self.tracer.start_test()
         if recorder is None:
             return super().forward_test(imgs, img_metas, **kwargs)
-        with recording(recorder):
+        with recording(recorder), self.tracer.capture(recorder):
             results = super().forward_test(imgs, img_metas, **kwargs)
         self.tracer.finish(recorder)
         return results
@@ -94,21 +94,29 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         if rec is None:
             return super().extract_feat(img)
         x = self.backbone(img)
-        for out_index, feat in zip(self.backbone.out_indices, x):
-            level = out_index + 2
-            rec.tensor('backbone', f'C{level}', feat,
-                       ['N', feat.shape[1], f'h_{level}', f'w_{level}'],
-                       (self.backbone, 'forward'))
+        self._record_features(rec, 'backbone', x)
         if self.with_neck:
             x = self.neck(x)
+            self._record_features(rec, 'neck', x)
+        return x
+
+    def _record_features(self, rec, stage, feats):
+        """C2..C5 of the backbone, or P2..P6 of the neck: (N, c, h_l, w_l)."""
+        if stage == 'backbone':
+            levels = [i + 2 for i in self.backbone.out_indices]
+            names = [f'C{level}' for level in levels]
+            channels = [feat.shape[1] for feat in feats]
+        else:
             first = getattr(self.neck, 'start_level', 0) + 2 + min(
                 self.backbone.out_indices)
-            for offset, feat in enumerate(x):
-                level = first + offset
-                rec.tensor('neck', f'P{level}', feat,
-                           ['N', self.neck.out_channels, f'h_{level}',
-                            f'w_{level}'], (self.neck, 'forward'))
-        return x
+            levels = [first + offset for offset in range(len(feats))]
+            names = [f'P{level}' for level in levels]
+            channels = [self.neck.out_channels] * len(feats)
+        origin = (self.backbone if stage == 'backbone' else self.neck,
+                  'forward')
+        for name, level, ch, feat in zip(names, levels, channels, feats):
+            rec.tensor(stage, name, feat, ['N', ch, f'h_{level}',
+                                           f'w_{level}'], origin)
 
     def forward_train(self, img, img_metas, gt_bboxes, gt_labels,
                       gt_bboxes_ignore=None, **kwargs):

@@ -91,33 +91,44 @@ class AnnotatedStandardRoIHead(StandardRoIHead):
     # training ----------------------------------------------------------------
     def _bbox_forward_train(self, x, sampling_results, gt_bboxes, gt_labels,
                             img_metas):
-        """As ``StandardRoIHead._bbox_forward_train``, recorded."""
+        """As ``StandardRoIHead._bbox_forward_train``; each
+        ``self._record_*`` call only records."""
         rec = get_recorder()
         if rec is None:
             return super()._bbox_forward_train(x, sampling_results, gt_bboxes,
                                                gt_labels, img_metas)
-        symbols = rec.symbols
-        with rec.guard('roi_head/rois'):
-            rec.bind(R=sum(
-                symbols.get(f'Pr_{i}', 0) + symbols.get(f'Qr_{i}', 0)
-                for i in range(len(sampling_results))))
+        self._record_roi_count(rec, len(sampling_results))
         rois = bbox2roi([res.bboxes for res in sampling_results])
         bbox_results = self._bbox_forward(x, rois)
         bbox_targets = self.bbox_head.get_targets(sampling_results, gt_bboxes,
                                                   gt_labels, self.train_cfg)
-        with rec.guard('roi_head/targets'):
-            self._record_targets(rec, bbox_targets)
+        self._record_targets(rec, bbox_targets)
         loss_bbox = self.bbox_head.loss(bbox_results['cls_score'],
                                         bbox_results['bbox_pred'], rois,
                                         *bbox_targets)
+        self._record_losses(rec, loss_bbox)
+        bbox_results.update(loss_bbox=loss_bbox)
+        return bbox_results
+
+    def _record_roi_count(self, rec, num_imgs):
+        """Binds R = sum_i (Pr_i + Qr_i), the sampled rois of the batch."""
+        with rec.guard('roi_head/rois'):
+            symbols = rec.symbols
+            rec.bind(R=sum(
+                symbols.get(f'Pr_{i}', 0) + symbols.get(f'Qr_{i}', 0)
+                for i in range(num_imgs)))
+
+    def _record_losses(self, rec, loss_bbox):
         for name, value in loss_bbox.items():
             rec.tensor('roi_head/loss', name, value,
                        [1] if name == 'acc' else [],
                        (self.bbox_head, 'loss'))
-        bbox_results.update(loss_bbox=loss_bbox)
-        return bbox_results
 
     def _record_targets(self, rec, bbox_targets):
+        with rec.guard('roi_head/targets'):
+            self._record_target_tensors(rec, bbox_targets)
+
+    def _record_target_tensors(self, rec, bbox_targets):
         labels, label_weights, targets, target_weights = bbox_targets
         origin = (self.bbox_head, 'get_targets')
         stage = 'roi_head/targets'
