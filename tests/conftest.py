@@ -129,7 +129,8 @@ def stepped_models(tmp_path_factory):
         if name == 'on':
             recorder = model.tracer.start_train()
             from mmdet_frcnn_annotated.tracing import recording
-            with recording(recorder):
+            # as train_step does: the recorder and the line capture
+            with recording(recorder), model.tracer.capture(recorder):
                 losses, grads, log_vars = _losses_and_grads(
                     model, copy.deepcopy(inputs))
             recorder.losses(log_vars)  # as train_step does

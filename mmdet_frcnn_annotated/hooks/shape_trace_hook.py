@@ -26,16 +26,19 @@ class ShapeTraceHook(Hook):
         out_dir (str, optional): output folder.
         collect_stats (bool, optional): record small statistics.
         strict (bool, optional): raise on a shape mismatch.
+        listing (bool, optional): write the annotated listing.
+        language (str | list[str], optional): ``'en'``, ``'zh'`` or both.
 
     Under distributed training every rank writes ``trace_rank<r>.jsonl``
     and its own reports; the hook never calls a collective.
     """
 
     def __init__(self, iterations=None, interval=None, phases=None,
-                 out_dir=None, collect_stats=None, strict=None):
+                 out_dir=None, collect_stats=None, strict=None, listing=None,
+                 language=None):
         given = dict(iterations=iterations, interval=interval, phases=phases,
                      out_dir=out_dir, collect_stats=collect_stats,
-                     strict=strict)
+                     strict=strict, listing=listing, language=language)
         self.overrides = {k: v for k, v in given.items() if v is not None}
 
     def before_run(self, runner):

@@ -199,6 +199,8 @@ class Annotator:
         dims = _split_dims(template)
         if len(dims) != len(shape):
             return _shape(dims), False
+        if all(dim == '_' or dim.isdigit() for dim in dims):
+            return None, None  # nothing symbolic to say
         shown, fits = [], True
         for dim, value in zip(dims, shape):
             if dim == '_':
@@ -212,7 +214,7 @@ class Annotator:
         return _shape(shown), fits
 
     def _match_list(self, head, inner, desc):
-        if desc[0] != 'L':
+        if desc[0] != 'L' or not desc[2]:
             return None, None
         kinds = head.split()[1::2]  # 'per image per level' -> image, level
         fits = True
@@ -277,6 +279,8 @@ def _concrete(desc):
         return _shape(desc[1]) + dtype
     if kind == 'V':
         return repr(desc[1])
+    if kind == 'L' and not desc[2]:
+        return '[]' if desc[1] == 'list' else '()'
     if kind == 'L':
         items = [(_concrete(d) if d else '?') for d in desc[3]]
         if desc[2] and len(set(items)) == 1 and len(items) == desc[2]:

@@ -32,7 +32,8 @@ def _wrap(note):
     return lines + [current]
 
 
-def render_listing(records, language, report=None, source_reader=None):
+def render_listing(records, language, report=None, source_reader=None,
+                   redact=False):
     """Markdown listing of one traced step in ``language``.
 
     Args:
@@ -41,8 +42,12 @@ def render_listing(records, language, report=None, source_reader=None):
         report (str, optional): file name of the stage report, for links.
         source_reader (callable, optional): ``source -> (first, lines)``;
             defaults to reading the installed package.
+        redact (bool): write ``⋯`` for the text of each source line (the
+            notes, numbers and marks stay), for comparing pages without
+            carrying anyone's source.
     """
     page = _Page(records, language, report, source_reader or read_source)
+    page.redact = redact
     return page.render()
 
 
@@ -63,6 +68,7 @@ class _Page:
              if c.values.get('levels')
              and scope_of_path(c.values['path']) == 'rpn_head'), None)
         self.checked = self.disagreements = 0
+        self.redact = False
 
     def word(self, key, **values):
         return explain.text(self.language, key, **values)
@@ -219,6 +225,8 @@ class _Page:
 
     def _lines(self, line, text, indent, ran, notes, folded):
         gutter = f'{line:>5}{" " if ran else "·"} '
+        if self.redact and text.strip():
+            text = indent + '⋯'
         if folded:
             notes = notes + [self.word('@more_passes', count=folded)]
         if len(notes) == 1 and len(text) + len(notes[0]) + 4 <= _INLINE:

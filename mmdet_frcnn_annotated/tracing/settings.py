@@ -24,8 +24,9 @@ Keys:
 from dataclasses import dataclass, field, fields, replace
 from typing import List, Optional
 
+from ..explain import LANGUAGES
+
 PHASES = ('train', 'val', 'test')
-LANGUAGES = ('en', 'zh')
 _BOOLEANS = ('collect_stats', 'strict', 'listing')
 DEFAULT_OUT_DIR = 'work_dirs/shape_trace'
 

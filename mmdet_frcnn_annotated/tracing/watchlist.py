@@ -258,8 +258,9 @@ def watched_codes(extra=()):
 
 
 def loop_lines(func, loops):
-    """``{variable: (first, last)}``: the lines of the body of the ``for``
-    loop that binds each loop variable of ``loops``, in file numbering."""
+    """``{variable: (first, last)}``: the lines of the ``for`` loop (its
+    header and body) that binds each variable of ``loops``, in file
+    numbering."""
     if not loops:
         return {}
     try:
@@ -274,6 +275,6 @@ def loop_lines(func, loops):
         for target in ast.walk(node.target):
             if isinstance(target, ast.Name) and target.id in loops:
                 found.setdefault(target.id, (
-                    node.body[0].lineno + first - 1,
+                    node.lineno + first - 1,
                     node.body[-1].end_lineno + first - 1))
     return found

@@ -1,5 +1,6 @@
 """The annotated model computes exactly what stock FasterRCNN computes,
-with tracing off and with tracing on (bit for bit on CPU)."""
+with tracing off and with tracing on, line capture included (bit for bit
+on CPU)."""
 import numpy as np
 import torch
 
@@ -54,3 +55,10 @@ def test_detections_equal_stock(stepped_models):
 
 def test_tracing_on_wrote_both_phases(stepped_models):
     assert set(stepped_models['trace']) == {'train', 'test'}
+
+
+def test_line_capture_was_on_in_both_phases(stepped_models):
+    for records in stepped_models['trace'].values():
+        calls = [r for r in records if r.kind == 'call']
+        assert len(calls) > 20  # the step ran under the line capture
+        assert records[-1].values['errors'] == []

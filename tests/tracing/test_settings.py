@@ -27,7 +27,30 @@ def test_phases_select():
     (dict(phases=['training']), "phases \\['training'\\]"),
     (dict(interval=-1), 'interval must be an int >= 0'),
     (dict(iterations=['a']), "'iterations' must be a list"),
+    (dict(strict='yes'), "'strict' must be True or False, got 'yes'"),
+    (dict(listing=1), "'listing' must be True or False"),
+    (dict(language='fr'), "language \\['fr'\\]"),
+    (dict(language=[]), 'trace language'),
+    (dict(listing_functions=[3]), "'listing_functions' must be a string"),
 ])
 def test_bad_settings_are_named(cfg, match):
     with pytest.raises((KeyError, ValueError), match=match):
         TraceSettings.from_config(cfg)
+
+
+def test_language_and_listing_settings():
+    settings = TraceSettings.from_config(dict(language='zh'))
+    assert settings.language == ['zh'] and settings.listing
+    assert TraceSettings.from_config(None).language == ['en', 'zh']
+    assert not TraceSettings.from_config(dict(listing=False)).listing
+
+
+@pytest.mark.parametrize('spec, match', [
+    ('mmdet.core.bbox.transforms.bbox2roi', "must be written 'module:"),
+    ('mmdet.core.nowhere:f', "cannot import 'mmdet.core.nowhere'"),
+    ('mmdet.core.bbox.transforms:bbox3roi', "'bbox3roi' is not defined"),
+])
+def test_bad_listing_function_is_named_when_the_model_is_built(spec, match):
+    from mmdet_frcnn_annotated.tracing import ShapeTracer
+    with pytest.raises(ValueError, match=match):
+        ShapeTracer(TraceSettings.from_config(dict(listing_functions=[spec])))
