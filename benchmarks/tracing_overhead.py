@@ -1,9 +1,10 @@
 """Cost of the shape trace on one batch, in one process.
 
 Alternates a train step (forward, loss, backward) of stock FasterRCNN, the
-annotated model with tracing off, and with tracing on every step, all with
-one state_dict and one batch, and prints the median times and their ratios
-to stock. Then runs ``--memory-iters`` traced steps and prints how much
+annotated model with tracing off, with tracing on every step without the
+annotated listing (``stages``), and with tracing and the listing's line
+capture on every step (``on``), all with one state_dict and one batch, and
+prints the median times and their ratios to stock. Then runs ``--memory-iters`` traced steps and prints how much
 resident memory grew after the warm-up, the peak resident memory, and the
 size of the JSON lines of one traced iteration.
 
@@ -11,8 +12,8 @@ size of the JSON lines of one traced iteration.
         [--size 320 320] [--batch 2]
 
 Targets (CPU, R50-FPN, 320x320, 2 images): tracing off <= 1.01x stock,
-tracing on <= 1.05x stock, resident memory growth <= 5 MB over 50 traced
-iterations, one iteration's trace <= 100 KB.
+tracing on with the listing <= 1.10x stock, resident memory growth <= 5 MB
+over 50 traced iterations with the line capture on.
 """
 import argparse
 import copy
@@ -73,6 +74,12 @@ def main():
     models = dict(
         stock=build_model(False),
         off=build_model(True, trace=dict(phases=[])),
+        stages=build_model(
+            True,
+            trace=dict(
+                interval=1,
+                listing=False,
+                out_dir=tempfile.mkdtemp(prefix='trace_bench_stages_'))),
         on=build_model(True, trace=dict(interval=1, out_dir=out_dir)))
     state = models['stock'].state_dict()
     for model in models.values():
@@ -92,7 +99,7 @@ def main():
     print(f'train step, N={args.batch} at {h}x{w}, {args.rounds} rounds '
           f'after {args.warmup} warm-up, {torch.get_num_threads()} threads')
     for name in models:
-        print(f'  {name:>5}: median {median[name]:.3f} s   '
+        print(f'  {name:>6}: median {median[name]:.3f} s   '
               f'ratio to stock {median[name] / median["stock"]:.4f}')
 
     traced = models['on']
@@ -100,7 +107,7 @@ def main():
     traced.tracer.close()
     size_before = osp.getsize(jsonl)
     traced_so_far = args.warmup + args.rounds
-    del models['stock'], models['off']
+    del models['stock'], models['off'], models['stages']
     warm = 5
     for index in range(args.memory_iters):
         step(traced, inputs)
@@ -115,7 +122,11 @@ def main():
           f'{rss_end - rss_warm:+.2f} MB over {args.memory_iters - warm}')
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f'peak resident memory {peak:.0f} MB')
-    print(f'JSON lines per traced train iteration: {per_iter / 1e3:.1f} KB')
+    print(f'JSON lines per traced train iteration (stages and line capture): '
+          f'{per_iter / 1e3:.1f} KB')
+    listing = osp.join(out_dir, 'train_iter0.listing.en.md')
+    print(f'annotated listing of one train iteration: '
+          f'{osp.getsize(listing) / 1e3:.1f} KB per language')
 
 
 if __name__ == '__main__':

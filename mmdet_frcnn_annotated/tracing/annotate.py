@@ -81,6 +81,7 @@ class SourceLayout:
 
     def __init__(self, first, lines, own_code):
         self.first = first
+        self.lines = lines
         tree = ast.parse(textwrap.dedent(''.join(lines)))
         func = tree.body[0]
         shift = first - 1
@@ -117,6 +118,11 @@ class SourceLayout:
 
     def statement_of(self, line):
         return self.owner.get(line, line)
+
+    def text_of(self, start):
+        """Source of the statement (or header) that starts at ``start``."""
+        end = self.note_at.get(start, start)
+        return ''.join(self.lines[start - self.first:end - self.first + 1])
 
 
 def _only_records(node):
@@ -165,8 +171,14 @@ class Annotator:
             values['l'] = self.levels[ctx['level']]
         return values
 
-    def annotate(self, function, scope, name, desc, ctx):
-        found = templates(function, name, scope)
+    def annotate(self, function, scope, name, desc, ctx, statement=''):
+        """``'name: concrete = symbolic'`` for one bound value; the
+        ``statement`` (its source) selects ``@``-qualified templates."""
+        found = []
+        for template in templates(function, name, scope):
+            template, _, needs = template.partition(' @ ')
+            if not needs or needs in statement:
+                found.append(template)
         values = dict(self.facts, **self.context(ctx))
         concrete = _concrete(desc)
         for index, template in enumerate(found):

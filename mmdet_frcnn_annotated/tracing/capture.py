@@ -22,6 +22,7 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
+from .recorder import get_recorder
 from .records import TraceRecord
 from .symbols import level_of_stride
 
@@ -297,6 +298,9 @@ class LineCapture:
         watched = self.codes.get(frame.f_code)
         if watched is None or event != 'call':
             return None
+        recorder = get_recorder()
+        if recorder is not None and recorder.guarded:
+            return None  # called by recording code, not by the step
         try:
             parent = self._stack[-1] if self._stack else None
             path = tuple(t.group.watched for t in self._stack) + (watched, )

@@ -15,7 +15,8 @@ is the shape in the symbols of the report, with these placeholders:
 ``per image: (...)`` and ``per image per level: (...)`` describe a list.
 ``= expression`` describes an int. A list of templates gives the shapes a
 variable takes on successive lines (a reshape keeps the name): the first
-that fits is shown, and none fitting is a disagreement.
+that fits is shown, and none fitting is a disagreement. A template ending
+in ``@ text`` applies only to statements whose source contains ``text``.
 """
 
 _LEVEL_MAP = 'h_{l}*w_{l}*A'
@@ -119,9 +120,10 @@ SHAPES = {
         'flat_anchors': '(T, 4)', 'valid_flags': '(T,)',
         'gt_bboxes': '(G_{i}, 4)', 'inside_flags': '(T,)',
         'anchors': '(V_{i}, 4)', 'num_valid_anchors': '= V_{i}',
-        'bbox_targets': ['(V_{i}, 4)', '(T, 4)'],
-        'bbox_weights': ['(V_{i}, 4)', '(T, 4)'],
-        'labels': ['(V_{i},)', '(T,)'], 'label_weights': ['(V_{i},)', '(T,)'],
+        'bbox_targets': ['(T, 4) @ unmap(', '(V_{i}, 4)'],
+        'bbox_weights': ['(T, 4) @ unmap(', '(V_{i}, 4)'],
+        'labels': ['(T,) @ unmap(', '(V_{i},)'],
+        'label_weights': ['(T,) @ unmap(', '(V_{i},)'],
         'pos_inds': '(P_{i},)', 'neg_inds': '(Q_{i},)',
         'pos_bbox_targets': '(P_{i}, 4)', 'num_total_anchors': '= T',
     },
@@ -172,8 +174,8 @@ SHAPES = {
         'bboxes': [_CAND, '({cand}_{i}, 5)', '({cand}_{i} + G_{i}, 4)'],
         'gt_bboxes': '(G_{i}, 4)',
         'gt_flags': ['({cand}_{i},)', '({cand}_{i} + G_{i},)'],
-        'pos_inds': ['(P{r}_{i},)', '(F{r}_{i}, 1)'],
-        'neg_inds': ['(Q{r}_{i},)', '(B{r}_{i}, 1)'],
+        'pos_inds': ['(P{r}_{i},)', '(P{r}_{i}, 1)'],
+        'neg_inds': ['(Q{r}_{i},)', '(Q{r}_{i}, 1)'],
         'num_sampled_pos': '= P{r}_{i}',
     },
     'RandomSampler._sample_pos': {

@@ -247,10 +247,12 @@ class _Page:
             by_statement.setdefault(start, []).extend(entries)
         notes = {}
         for start, entries in by_statement.items():
+            statement = layout.text_of(start)
             texts = []
             for ctx, names in entries:
                 note = '; '.join(
-                    clip(annotator.annotate(r.name, scope, name, desc, ctx))
+                    clip(annotator.annotate(r.name, scope, name, desc, ctx,
+                                            statement))
                     for name, desc in names.items())
                 texts.append((self._label(ctx, annotator), note))
             notes[layout.note_at.get(start, start)] = self._merge(texts)

@@ -65,6 +65,7 @@ class ShapeRecorder:
         self.errors = []
         self.calls = []
         self.capture_note = None
+        self.guarded = 0  # > 0 while recording code runs
         self._counters = {}
 
     # binding -----------------------------------------------------------
@@ -191,10 +192,14 @@ class ShapeRecorder:
     @contextlib.contextmanager
     def guard(self, where):
         """Keep any failure of the block in :attr:`errors` instead of
-        raising it (a strict-mode mismatch still raises)."""
+        raising it (a strict-mode mismatch still raises). Inside the block
+        the line capture looks away: what recording runs is not the step."""
+        self.guarded += 1
         try:
             yield
         except ShapeMismatchError:
             raise
         except Exception as err:  # recording must not break the model
             self.errors.append(f'{where}: {type(err).__name__}: {err}')
+        finally:
+            self.guarded -= 1

@@ -107,10 +107,10 @@ WATCHED = {
     _SAMPLERS + 'random_sampler:RandomSampler.random_choice': ('image', {},
                                                                (), None),
     # box coding
-    _CODER + 'DeltaXYWHBBoxCoder.encode': ('image', {}, _CODER_FACTS, None),
-    _CODER + 'DeltaXYWHBBoxCoder.decode': ('image', {}, _CODER_FACTS, None),
-    _CODER + 'bbox2delta': ('image', {}, (), None),
-    _CODER + 'delta2bbox': ('image', {}, (), None),
+    _CODER + 'DeltaXYWHBBoxCoder.encode': (None, {}, _CODER_FACTS, None),
+    _CODER + 'DeltaXYWHBBoxCoder.decode': (None, {}, _CODER_FACTS, None),
+    _CODER + 'bbox2delta': (None, {}, (), None),
+    _CODER + 'delta2bbox': (None, {}, (), None),
     # the RoI head
     _ROI + 'standard_roi_head:StandardRoIHead.forward_train':
     (None, {'i': 'image'}, ('self.train_cfg.sampler.num',
@@ -196,8 +196,14 @@ def resolve(spec):
             obj = vars(obj)[part] if inspect.isclass(obj) else getattr(
                 obj, part)
         except (KeyError, AttributeError):
+            hint = ''
+            if inspect.isclass(obj) and hasattr(obj, part):
+                definer = next(k for k in obj.__mro__ if part in vars(k))
+                hint = (f'; {obj.__name__} inherits it: name the class that '
+                        f"defines it, '{definer.__module__}:"
+                        f"{definer.__name__}.{part}'")
             raise ValueError(f'listing function {spec!r}: {qualname!r} is '
-                             f'not defined in {module_name}') from None
+                             f'not defined in {module_name}{hint}') from None
     if isinstance(obj, (staticmethod, classmethod)):
         obj = obj.__func__
     func = _inside_closures(inspect.unwrap(obj), qualname.rsplit('.', 1)[-1])
@@ -219,7 +225,8 @@ def _inside_closures(func, name):
         ]
         if not inner:
             break
-        func = next((f for f in inner if f.__name__ == name), inner[0])
+        func = inspect.unwrap(
+            next((f for f in inner if f.__name__ == name), inner[0]))
         seen += 1
     return func
 

@@ -63,6 +63,19 @@ def test_bbox2roi_passes_per_image():
     json.dumps(record.to_dict())  # plain data: no tensor is kept
 
 
+def test_a_config_can_list_more_functions():
+    from mmdet.models.losses import L1Loss
+    spec = 'mmdet.models.losses.smooth_l1_loss:l1_loss'
+    codes = watched_codes([spec])
+    pred, target = torch.zeros(4, 4), torch.ones(4, 4)
+    with LineCapture(codes) as capture:
+        L1Loss()(pred, target)  # mmcv.jit and weighted_loss wrap l1_loss
+    (record, ) = capture.records('train', 0)
+    assert record.name == 'l1_loss'
+    assert record.source == 'mmdet/models/losses/smooth_l1_loss.py:31'
+    assert _entries(record, 'loss') == [({}, ['T', [4, 4], 'float32'])]
+
+
 def test_calls_are_grouped_by_call_path():
     from mmdet.core.bbox.assigners import MaxIoUAssigner
     assigner = MaxIoUAssigner(pos_iou_thr=0.5, neg_iou_thr=0.4)

@@ -49,6 +49,9 @@ def test_language_and_listing_settings():
     ('mmdet.core.bbox.transforms.bbox2roi', "must be written 'module:"),
     ('mmdet.core.nowhere:f', "cannot import 'mmdet.core.nowhere'"),
     ('mmdet.core.bbox.transforms:bbox3roi', "'bbox3roi' is not defined"),
+    ('mmdet.models.dense_heads.rpn_head:RPNHead.forward_train',
+     "RPNHead inherits it: name the class that defines it, 'mmdet.models."
+     "dense_heads.base_dense_head:BaseDenseHead.forward_train'"),
 ])
 def test_bad_listing_function_is_named_when_the_model_is_built(spec, match):
     from mmdet_frcnn_annotated.tracing import ShapeTracer
