@@ -31,7 +31,7 @@ import torch
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..',
                             'tests'))
-from conftest import build_model, demo_inputs  # noqa: E402
+from conftest import build_model, count_host_syncs, demo_inputs  # noqa: E402
 
 
 def rss_mb():
@@ -102,11 +102,20 @@ def main():
         print(f'  {name:>6}: median {median[name]:.3f} s   '
               f'ratio to stock {median[name] / median["stock"]:.4f}')
 
+    print('host-device synchronising calls in one train step '
+          '(Tensor.item, .tolist, .cpu, .numpy, .nonzero, bool(), '
+          'torch.nonzero):')
+    for name in names:
+        with count_host_syncs() as counts:
+            step(models[name], inputs)
+        print(f'  {name:>6}: {sum(counts.values())}  ' + ', '.join(
+            f'{k} {v}' for k, v in counts.items() if v))
+
     traced = models['on']
     jsonl = traced.tracer.jsonl_path
     traced.tracer.close()
     size_before = osp.getsize(jsonl)
-    traced_so_far = args.warmup + args.rounds
+    traced_so_far = args.warmup + args.rounds + 1
     del models['stock'], models['off'], models['stages']
     warm = 5
     for index in range(args.memory_iters):

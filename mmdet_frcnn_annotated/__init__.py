@@ -2,11 +2,11 @@
 
 Importing the package (directly or through ``custom_imports``) registers
 AnnotatedFasterRCNN, AnnotatedAnchorHead, AnnotatedRPNHead,
-AnnotatedStandardRoIHead, ShapeTraceHook and ToyShapesDataset into mmdet's
-registries.
+AnnotatedStandardRoIHead, ShapeTraceHook, ResumeOnCpuHook and
+ToyShapesDataset into mmdet's registries.
 """
 from .datasets import ToyShapesDataset
-from .hooks import ShapeTraceHook
+from .hooks import ResumeOnCpuHook, ShapeTraceHook
 from .models import (AnnotatedAnchorHead, AnnotatedFasterRCNN,
                      AnnotatedRPNHead, AnnotatedStandardRoIHead)
 from .registry import REGISTERED, explain_unknown_types
@@ -17,7 +17,8 @@ explain_unknown_types()
 
 __all__ = [
     'AnnotatedFasterRCNN', 'AnnotatedAnchorHead', 'AnnotatedRPNHead',
-    'AnnotatedStandardRoIHead', 'ShapeTraceHook', 'ToyShapesDataset',
+    'AnnotatedStandardRoIHead', 'ResumeOnCpuHook', 'ShapeTraceHook',
+    'ToyShapesDataset',
     'REGISTERED',
     'explain_unknown_types', '__version__'
 ]

@@ -10,6 +10,7 @@ have one, and prints the paths of the reports.
 """
 import argparse
 import os.path as osp
+import sys
 
 from .tracing.report import read_jsonl
 from .tracing.settings import LANGUAGES
@@ -32,7 +33,13 @@ def main(argv=None):
         raise SystemExit(f'no trace file at {args.trace}')
     writer = MarkdownReportWriter(
         args.out_dir or osp.dirname(args.trace), languages=args.language)
-    paths = [writer.write(records) for records in read_jsonl(args.trace)]
+    problems = []
+    paths = [
+        writer.write(records)
+        for records in read_jsonl(args.trace, problems)
+    ]
+    for problem in problems:
+        print(problem, file=sys.stderr)
     if not paths:
         raise SystemExit(f'{args.trace} holds no complete traced iteration')
     for path in paths:

@@ -25,6 +25,8 @@ from mmdet.datasets import build_dataset
 from mmdet.models import build_detector
 from mmdet.utils import collect_env, get_root_logger
 
+from .hooks import resume_on_cpu
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a detector')
@@ -92,6 +94,19 @@ def main(argv=None):
 
     distributed = args.launcher != 'none'
     if distributed:
+        # mmcv 1.3's init_dist puts rank r on GPU r % torch.cuda.device_count()
+        # (a ZeroDivisionError without a GPU); mmdet 2.11's train_detector
+        # wraps the model as MMDistributedDataParallel(model.cuda(),
+        # device_ids=[torch.cuda.current_device()]) and DistEvalHook gathers
+        # results through CUDA tensors. None of it has a CPU path.
+        if not torch.cuda.is_available():
+            raise SystemExit(
+                f'distributed training (--launcher {args.launcher}) needs '
+                f'CUDA, which is not available here: mmcv\'s init_dist puts '
+                f'each rank on a GPU, and mmdet 2.11\'s train_detector wraps '
+                f'the model for a GPU device and gathers distributed '
+                f'evaluation results on the GPU. On a CPU, train without '
+                f'--launcher (one process).')
         init_dist(args.launcher, **cfg.dist_params)
         cfg.gpu_ids = range(get_dist_info()[1])
 
@@ -116,6 +131,11 @@ def main(argv=None):
                     f'deterministic: {args.deterministic}')
         set_random_seed(args.seed, deterministic=args.deterministic)
     cfg.seed = args.seed
+
+    checkpoint = resume_on_cpu(cfg)
+    if checkpoint:
+        logger.info(f'CUDA is unavailable: resuming from {checkpoint} onto '
+                    f'the CPU when the run starts (ResumeOnCpuHook)')
 
     model = build_detector(
         cfg.model, train_cfg=cfg.get('train_cfg'),

@@ -10,7 +10,7 @@ cd "$root"
 venv=.venv
 stamp=$venv/.setup-complete
 
-if [ -f "$stamp" ] && [ -z "$(find requirements setup.py -newer "$stamp" 2>/dev/null)" ]; then
+if [ -f "$stamp" ] && [ -z "$(find requirements requirements.txt setup.py -newer "$stamp" 2>/dev/null)" ]; then
   exit 0
 fi
 
@@ -31,10 +31,41 @@ fi
 pip=("$venv/bin/python" -m pip)
 "${pip[@]}" install -q --upgrade "pip<24.1" wheel "setuptools<70" "cython<3"
 "${pip[@]}" install -q -r requirements/runtime.txt -r requirements/tests.txt
-# mmcv-full compiles its C++ ops here (about 8.5 minutes on 2 cores the first
-# time; pip caches the built wheel, so later venvs take seconds).
-MMCV_WITH_OPS=1 "${pip[@]}" install -q --no-build-isolation mmcv-full==1.3.17
+# mmcv-full: OpenMMLab's prebuilt wheel for this torch and CUDA (or CPU)
+# first; compiled from source with its ops only when that index is
+# unreachable or has no wheel (about 15 minutes on 2 cores the first time;
+# pip caches the built wheel, so later venvs take about a minute).
+mmcv_version=$(sed -n 's/^mmcv-full==//p' requirements/build.txt)
+read -r torch_series device < <("$venv/bin/python" - <<'PY'
+import torch
+major, minor = torch.__version__.split('+')[0].split('.')[:2]
+cuda = torch.version.cuda if torch.cuda.is_available() else None
+print(f'torch{major}.{minor}.0', 'cu' + cuda.replace('.', '') if cuda else 'cpu')
+PY
+)
+index="https://download.openmmlab.com/mmcv/dist/${device}/${torch_series}/index.html"
+installed=$("$venv/bin/python" -c "from importlib.metadata import version; print(version('mmcv-full'))" 2>/dev/null || true)
+if [ "$installed" = "$mmcv_version" ]; then
+  echo "setup_env.sh: mmcv-full ${mmcv_version} is already installed"
+elif "${pip[@]}" install -q --only-binary mmcv-full --timeout 15 --retries 0 \
+    -f "$index" "mmcv-full==${mmcv_version}" 2>/dev/null; then
+  echo "setup_env.sh: mmcv-full ${mmcv_version}: prebuilt wheel from ${index}"
+else
+  echo "setup_env.sh: mmcv-full ${mmcv_version}: no prebuilt wheel reachable at ${index}; compiling it with its ops (${device})"
+  if [ "$device" != cpu ]; then export FORCE_CUDA=1; fi
+  MMCV_WITH_OPS=1 "${pip[@]}" install -q --no-build-isolation "mmcv-full==${mmcv_version}"
+fi
 "${pip[@]}" install -q --no-build-isolation mmdet==2.11.0 mmpycocotools==12.0.3
 "${pip[@]}" install -q --no-build-isolation --no-deps -e .
-"$venv/bin/python" -c "import mmcv.ops, mmdet, pycocotools, mmdet_frcnn_annotated; print('mmcv', mmcv.__version__, 'mmdet', mmdet.__version__)"
+"$venv/bin/python" - <<'PY'
+import mmcv, mmcv.ops, mmdet, pycocotools, torch  # noqa: F401
+import mmdet_frcnn_annotated  # noqa: F401
+from mmcv.ops import get_compiling_cuda_version
+ops = get_compiling_cuda_version()
+print('mmcv', mmcv.__version__, 'mmdet', mmdet.__version__,
+      'mmcv ops compiled with CUDA:', ops)
+if torch.cuda.is_available() and ops == 'not available':
+    raise SystemExit('setup_env.sh: this machine has CUDA but mmcv-full was '
+                     'built without its CUDA ops')
+PY
 touch "$stamp"

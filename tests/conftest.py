@@ -4,6 +4,7 @@ The inputs follow mmdet's own demo-input pattern: a seeded image batch,
 meta dicts as the pipeline makes them, and known boxes, some images with
 no ground truth at all.
 """
+import contextlib
 import copy
 import os.path as osp
 
@@ -146,6 +147,38 @@ def stepped_models(tmp_path_factory):
     runs['out_dir'] = out_dir
     runs['inputs'] = inputs
     return runs
+
+
+# Tensor methods and functions that wait for the device (on a GPU each is a
+# host-device synchronisation).
+HOST_SYNCS = (('Tensor', 'item'), ('Tensor', 'tolist'), ('Tensor', 'cpu'),
+              ('Tensor', 'numpy'), ('Tensor', 'nonzero'),
+              ('Tensor', '__bool__'), ('torch', 'nonzero'))
+
+
+@contextlib.contextmanager
+def count_host_syncs():
+    """Count calls of :data:`HOST_SYNCS` inside the block: yields a dict
+    ``{'Tensor.item': n, ...}`` filled as the block runs. The real methods
+    still run; they are restored afterwards."""
+    counts = {f'{owner}.{name}': 0 for owner, name in HOST_SYNCS}
+    saved = []
+    for owner_name, name in HOST_SYNCS:
+        owner = torch.Tensor if owner_name == 'Tensor' else torch
+        original = getattr(owner, name)
+        key = f'{owner_name}.{name}'
+
+        def counted(*args, _original=original, _key=key, **kwargs):
+            counts[_key] += 1
+            return _original(*args, **kwargs)
+
+        saved.append((owner, name, original))
+        setattr(owner, name, counted)
+    try:
+        yield counts
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
 
 
 def pytest_addoption(parser):

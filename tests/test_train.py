@@ -121,3 +121,43 @@ def test_unwritable_trace_folder_does_not_stop_training(tmp_path):
     warnings = [line for line in log.lines if 'shape trace:' in line]
     assert len(warnings) == 1
     assert 'training goes on' in warnings[0]
+
+
+def test_killed_run_keeps_every_finished_iteration(tmp_path):
+    """SIGKILL a traced training run once it has finished an iteration:
+    every iteration whose summary reached the file reads back whole."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    trace = tmp_path / 'work' / 'shape_trace' / 'trace_rank0.jsonl'
+    proc = subprocess.Popen([
+        sys.executable, '-m', 'mmdet_frcnn_annotated.train', TOY_CONFIG,
+        '--work-dir',
+        str(tmp_path / 'work'), '--no-validate', '--cfg-options',
+        'runner.max_iters=100', 'checkpoint_config.interval=100',
+        'custom_hooks.1.interval=1'
+    ], cwd=str(tmp_path), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and proc.poll() is None:
+            if trace.exists() and trace.read_text().count(
+                    '"kind":"summary"') >= 1:
+                break
+            time.sleep(0.2)
+        time.sleep(1.5)  # most likely inside the next traced iteration
+        assert proc.poll() is None, 'the run ended before it was killed'
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    finished = trace.read_text().count('"kind":"summary"')
+    problems = []
+    groups = read_jsonl(str(trace), problems)
+    assert finished >= 1 and len(groups) == finished
+    assert [g[0].iteration for g in groups] == list(range(finished))
+    for group in groups:
+        assert group[0].kind == 'symbols' and group[-1].kind == 'summary'
+        assert group[-1].values['records'] == len(group)

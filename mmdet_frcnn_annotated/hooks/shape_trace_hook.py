@@ -28,17 +28,21 @@ class ShapeTraceHook(Hook):
         strict (bool, optional): raise on a shape mismatch.
         listing (bool, optional): write the annotated listing.
         language (str | list[str], optional): ``'en'``, ``'zh'`` or both.
+        log_stats (bool, optional): counts of every step in mmdet's log.
 
     Under distributed training every rank writes ``trace_rank<r>.jsonl``
-    and its own reports; the hook never calls a collective.
+    and its own reports; the hook never calls a collective. A resumed run
+    (``runner.iter > 0`` when the run starts) appends to the same file and
+    leaves out the iterations it already holds.
     """
 
     def __init__(self, iterations=None, interval=None, phases=None,
                  out_dir=None, collect_stats=None, strict=None, listing=None,
-                 language=None):
+                 language=None, log_stats=None):
         given = dict(iterations=iterations, interval=interval, phases=phases,
                      out_dir=out_dir, collect_stats=collect_stats,
-                     strict=strict, listing=listing, language=language)
+                     strict=strict, listing=listing, language=language,
+                     log_stats=log_stats)
         self.overrides = {k: v for k, v in given.items() if v is not None}
 
     def before_run(self, runner):
@@ -55,6 +59,7 @@ class ShapeTraceHook(Hook):
             rank=rank,
             default_out_dir=osp.join(runner.work_dir, 'shape_trace'),
             test_phase='val',
+            resumed=runner.iter > 0,
             **self.overrides)
 
     def before_train_iter(self, runner):

@@ -14,6 +14,7 @@ import contextlib
 
 import torch
 
+from .log_stats import get_counts
 from .recorder import get_recorder
 
 
@@ -124,6 +125,9 @@ class ObservedSampler:
     def sample(self, assign_result, bboxes, gt_bboxes, *args, **kwargs):
         result = self.sampler.sample(assign_result, bboxes, gt_bboxes, *args,
                                      **kwargs)
+        counts = get_counts()
+        if counts is not None:
+            counts.sampled('roi' if self.suffix else 'rpn', result)
         rec = get_recorder()
         if rec is not None:
             with rec.guard(self.stage + '/sample'):

@@ -172,21 +172,46 @@ def _code_that_ran(records):
     return lines + ['']
 
 
-def read_jsonl(path):
-    """Records of a trace file, grouped per (phase, iteration), in order."""
+def read_jsonl(path, problems=None):
+    """Records of a trace file, grouped per (phase, iteration), in order.
+
+    Only complete iterations are returned: a group starts with its
+    ``symbols`` line and ends with its ``summary`` line. A line that does
+    not parse (the torn last line of a run that was killed) is left out, as
+    is the iteration it cut short; what was left out is described in
+    ``problems`` (a list) when one is given. A record of another schema
+    version is an error.
+    """
     groups = OrderedDict()
-    with open(path, encoding='utf-8') as f:
+    torn = []
+    with open(path, encoding='utf-8', errors='replace') as f:
         for number, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                record = TraceRecord.from_dict(json.loads(line))
-            except (ValueError, TypeError) as err:
+                data = json.loads(line)
+            except ValueError:
+                torn.append(number)
+                continue
+            try:
+                record = TraceRecord.from_dict(data)
+            except TypeError as err:
                 raise ValueError(f'{path}:{number}: not a trace record: '
                                  f'{err}') from None
             key = (record.phase, record.iteration)
             if record.kind == 'symbols':
                 groups[key] = []
             groups.setdefault(key, []).append(record)
-    # an iteration cut short has no summary line; it is left out
-    return [g for g in groups.values() if g and g[-1].kind == 'summary']
+    complete = [
+        g for g in groups.values()
+        if g and g[0].kind == 'symbols' and g[-1].kind == 'summary'
+    ]
+    if problems is not None:
+        if torn:
+            problems.append(f'{path}: left out {len(torn)} line(s) that do '
+                            f'not parse (a torn write): line(s) {torn}')
+        cut = [key for key, g in groups.items() if g not in complete]
+        if cut:
+            problems.append(f'{path}: left out iteration(s) cut short, '
+                            f'(phase, iteration): {cut}')
+    return complete

@@ -20,6 +20,8 @@ Keys:
         ``'module:Class.method'`` or ``'module:function'``.
     language (str | list[str]): ``'en'``, ``'zh'`` or both; one listing
         page per language.
+    log_stats (bool): put the sampled anchors and RoIs and the proposals
+        kept of every train step into mmdet's log (``log_vars``).
 """
 from dataclasses import dataclass, field, fields, replace
 from typing import List, Optional
@@ -27,7 +29,7 @@ from typing import List, Optional
 from ..explain import LANGUAGES
 
 PHASES = ('train', 'val', 'test')
-_BOOLEANS = ('collect_stats', 'strict', 'listing')
+_BOOLEANS = ('collect_stats', 'strict', 'listing', 'log_stats')
 DEFAULT_OUT_DIR = 'work_dirs/shape_trace'
 
 
@@ -43,6 +45,7 @@ class TraceSettings:
     listing: bool = True
     listing_functions: List[str] = field(default_factory=list)
     language: List[str] = field(default_factory=lambda: list(LANGUAGES))
+    log_stats: bool = True
 
     @classmethod
     def from_config(cls, cfg=None):

@@ -13,6 +13,7 @@ import os.path as osp
 
 from .capture import LineCapture
 from .recorder import ShapeRecorder
+from .report import read_jsonl
 from .settings import DEFAULT_OUT_DIR, TraceSettings
 from .watchlist import watched_codes
 from .writers import JsonLinesWriter, MarkdownReportWriter
@@ -25,16 +26,18 @@ class ShapeTracer:
         self.rank = 0
         self.logger = None
         self.test_phase = 'test'
+        self.resumed = False
         self.train_iteration = None
         self._own_train_steps = 0
         self._test_batches = 0
         self._writers = None
         self._failed = False
+        self._done = None
         self._codes = self._resolve_watched()
 
     # configuration (the hook calls these) ----------------------------------
     def configure(self, logger=None, rank=0, default_out_dir=None,
-                  test_phase='test', **overrides):
+                  test_phase='test', resumed=False, **overrides):
         self.settings = self.settings.updated(overrides)
         if self.settings.out_dir is None and default_out_dir is not None:
             self.settings = self.settings.updated(
@@ -42,7 +45,9 @@ class ShapeTracer:
         self.logger = logger
         self.rank = rank
         self.test_phase = test_phase
+        self.resumed = resumed
         self._codes = self._resolve_watched()
+        self._done = None
         self.close()
 
     @property
@@ -64,6 +69,8 @@ class ShapeTracer:
         self.train_iteration = None
         if self._failed or not self.settings.traces_train(iteration):
             return None
+        if ('train', iteration) in self._already_traced():
+            return None
         return self._recorder('train', iteration)
 
     def start_test(self):
@@ -72,6 +79,8 @@ class ShapeTracer:
         self._test_batches += 1
         if self._failed or not self.settings.traces_test(
                 self.test_phase, index):
+            return None
+        if (self.test_phase, index) in self._already_traced():
             return None
         return self._recorder(self.test_phase, index)
 
@@ -126,6 +135,24 @@ class ShapeTracer:
             iteration,
             strict=self.settings.strict,
             collect_stats=self.settings.collect_stats)
+
+    def _already_traced(self):
+        """(phase, iteration) of the complete iterations that the trace file
+        held when a resumed run first looked: it appends to the same file
+        and never traces one of them again. Empty for a run that did not
+        resume."""
+        if self._done is None:
+            self._done = set()
+            if self.resumed and osp.isfile(self.jsonl_path):
+                try:
+                    self._done = {(g[0].phase, g[0].iteration)
+                                  for g in read_jsonl(self.jsonl_path)}
+                except (OSError, ValueError) as err:
+                    self._log(logging.WARNING,
+                              f'shape trace: could not read '
+                              f'{self.jsonl_path} ({err}); it is appended '
+                              f'to as it is')
+        return self._done
 
     def _resolve_watched(self):
         if not self.settings.listing:

@@ -22,7 +22,10 @@ class JsonLinesWriter:
     def write(self, records):
         if self._file is None:
             os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
+            torn = _ends_mid_line(self.path)
             self._file = open(self.path, 'a', encoding='utf-8')
+            if torn:  # a killed run left half a line: start a fresh one
+                self._file.write('\n')
         self._file.write(''.join(
             json.dumps(r.to_dict(), separators=(',', ':')) + '\n'
             for r in records))
@@ -70,6 +73,16 @@ class MarkdownReportWriter:
 
     def close(self):
         pass
+
+
+def _ends_mid_line(path):
+    """True when ``path`` exists, is a regular file and its last byte is
+    not a newline."""
+    if not osp.isfile(path) or osp.getsize(path) == 0:
+        return False
+    with open(path, 'rb') as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b'\n'
 
 
 def _write_text(path, text):

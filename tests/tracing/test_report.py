@@ -89,6 +89,45 @@ def test_unwritable_out_dir_logs_once_and_goes_on(tmp_path, caplog):
     assert tracer.start_train() is None  # tracing is off from then on
 
 
+def test_full_disk_logs_once_and_goes_on(tmp_path, caplog):
+    (tmp_path / 'trace_rank0.jsonl').symlink_to('/dev/full')
+    tracer = ShapeTracer(TraceSettings.from_config(dict(
+        out_dir=str(tmp_path), interval=1)))
+    with caplog.at_level(logging.WARNING):
+        _traced_step(tracer)
+        _traced_step(tracer)
+    warnings = [r.getMessage() for r in caplog.records
+                if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert 'No space left on device' in warnings[0]
+    assert 'training goes on' in warnings[0]
+
+
+def test_torn_last_line_is_left_out_and_said(tmp_path, capsys):
+    tracer = ShapeTracer(TraceSettings.from_config(dict(
+        out_dir=str(tmp_path), iterations=[0, 1])))
+    _traced_step(tracer)
+    _traced_step(tracer)
+    tracer.close()
+    path = osp.join(str(tmp_path), 'trace_rank0.jsonl')
+    text = open(path).read()
+    with open(path, 'w') as f:  # killed while writing iteration 1's summary
+        f.write(text[:-40])
+    out = tmp_path / 'again'
+    paths = report_cli.main([path, '--out-dir', str(out)])
+    assert [osp.basename(p) for p in paths] == ['train_iter0.md']
+    said = capsys.readouterr().err
+    assert 'do not parse (a torn write): line(s) [12]' in said
+    assert "cut short, (phase, iteration): [('train', 1)]" in said
+    # a run that appends afterwards starts on a fresh line
+    resumed = ShapeTracer(TraceSettings.from_config(dict(
+        out_dir=str(tmp_path), iterations=[5])))
+    for _ in range(6):
+        _traced_step(resumed)
+    resumed.close()
+    assert [g[0].iteration for g in read_jsonl(path)] == [0, 5]
+
+
 GOLDEN = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',
                   'report_golden.md')
 

@@ -13,6 +13,7 @@ from mmdet.models.dense_heads import AnchorHead
 from ...registry import register
 from ...tracing.observers import (ObservedAssigner, ObservedSampler,
                                   observe_modules)
+from ...tracing.log_stats import get_counts
 from ...tracing.recorder import get_recorder
 from ...tracing.symbols import level_of_stride
 
@@ -70,10 +71,15 @@ class AnnotatedAnchorHead(AnchorHead):
 
     def forward_train(self, x, img_metas, gt_bboxes, *args, **kwargs):
         """Records what ``forward_train`` hands on: for an RPN, the
-        proposal list of the RoI head. (Neither RPNHead nor AnchorHead
-        defines forward_train; the report names the class that does.)"""
+        proposal list of the RoI head, and counts the proposals kept for the
+        log. (Neither RPNHead nor AnchorHead defines forward_train; the
+        report names the class that does.)"""
         outputs = super().forward_train(x, img_metas, gt_bboxes, *args,
                                         **kwargs)
+        counts = get_counts()
+        if counts is not None and isinstance(outputs, tuple):
+            for proposals in outputs[1]:
+                counts.add('rpn', 'proposals', len(proposals))
         rec = get_recorder()
         if rec is not None and isinstance(outputs, tuple):
             for i, proposals in enumerate(outputs[1]):

@@ -16,6 +16,7 @@ from mmdet.models.builder import DETECTORS
 from mmdet.models.detectors import TwoStageDetector
 
 from ...registry import register
+from ...tracing.log_stats import StepCounts, counting
 from ...tracing.recorder import get_recorder, recording
 from ...tracing.settings import TraceSettings
 from ...tracing.symbols import level_of_stride
@@ -65,14 +66,22 @@ class AnnotatedFasterRCNN(TwoStageDetector):
 
     # entry points ------------------------------------------------------------
     def train_step(self, data, optimizer):
+        """mmdet's train step; the counts of the step (``log_stats``) join
+        its ``log_vars``, and a traced step is recorded."""
         data = self._inputs_for_device(data)
+        counts = StepCounts() if self.tracer.settings.log_stats else None
         recorder = self.tracer.start_train()
-        if recorder is None:
-            return super().train_step(data, optimizer)
-        with recording(recorder), self.tracer.capture(recorder):
-            outputs = super().train_step(data, optimizer)
-        recorder.losses(outputs['log_vars'])
-        self.tracer.finish(recorder)
+        with counting(counts):
+            if recorder is None:
+                outputs = super().train_step(data, optimizer)
+            else:
+                with recording(recorder), self.tracer.capture(recorder):
+                    outputs = super().train_step(data, optimizer)
+        if recorder is not None:
+            recorder.losses(outputs['log_vars'])
+            self.tracer.finish(recorder)
+        if counts is not None:
+            outputs['log_vars'].update(counts.as_log_vars())
         return outputs
 
     def val_step(self, data, optimizer=None):
