@@ -125,7 +125,11 @@ def _rank_step(rank, port, tmp):
         ddp.zero_grad()
         torch.manual_seed(1)  # the samplers draw from torch's generator
         outputs = ddp.train_step(inputs, None)
-        outputs['loss'].backward()  # DDP averages the gradients here
+        # rank 0 back-propagates twice the loss, rank 1 none of it: only
+        # DDP's average of the two gives the single-process gradient
+        # (exactly: scaling by 2 and halving are exact in floating point)
+        scale = 2.0 if rank == 0 else 0.0
+        (outputs['loss'] * scale).backward()
         hook.after_run(runner)
         torch.save(
             dict(
@@ -182,9 +186,9 @@ def test_one_rank_traces_the_other_not(tmp_path):
     trainable = {n for n, p in reference.named_parameters() if p.requires_grad}
     assert set(grads) == trainable  # no unused parameter for DDP's reducer
 
-    # identical batches on both ranks: the average is the single-process
-    # gradient, bit for bit, and so are the losses _parse_losses logs
-    # (all-reduced over the ranks; train_step may log more than the losses)
+    # identical batches on both ranks, losses scaled by 2 and 0: the average
+    # is the single-process gradient, bit for bit; the losses _parse_losses
+    # logs are all-reduced over the ranks (train_step logs more than them)
     for rank in range(WORLD_SIZE):
         result = torch.load(osp.join(tmp, f'rank{rank}.pth'))
         assert {k: result['log_vars'].get(k)
