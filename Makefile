@@ -17,6 +17,7 @@ demo: setup
 	@ls $(DEMO_WORK_DIR)/shape_trace
 	@echo "Trace (JSON lines): $(DEMO_WORK_DIR)/shape_trace/trace_rank0.jsonl"
 	@echo "Walkthrough of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.md"
+	@echo "Annotated listing of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.listing.en.md (and .zh.md)"
 
 test: setup
 	$(PY) -m pytest -q tests
