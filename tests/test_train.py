@@ -86,7 +86,7 @@ def test_listing_of_every_traced_iteration(trained):
     trained, _ = trained
     trace_dir = osp.join(trained, 'shape_trace')
     for name in ('train_iter0', 'train_iter1', 'val_iter0'):
-        for language, summary in (('en', ', 0 disagreeing.'),
+        for language, summary in (('en', ', 0 disagreeing,'),
                                   ('zh', '其中 0 个不一致')):
             text = open(osp.join(trace_dir, f'{name}.listing.{language}.md'),
                         encoding='utf-8').read()

@@ -6,7 +6,10 @@ Each language has two Markdown files in this folder:
   ``## Class.method`` (or ``## function``), explaining what it does and why
   its shapes are what they are;
 * ``page.<lang>.md``: the words of the page itself (title, how to read it,
-  labels), headed ``## @key``.
+  labels), headed ``## @key``;
+* ``behaviours.<lang>.md``: the known mmdet 2.11 behaviours that look like
+  shape mismatches (``tracing/known_behaviours.py``), headed ``## key``
+  and ``## key@short``.
 
 Bodies are ``str.format_map`` templates: ``{pos_iou_thr}`` is filled with
 the value of this run, ``{{`` and ``}}`` are literal braces. A reader can
@@ -43,7 +46,7 @@ def texts(language):
         raise ValueError(f'no texts for language {language!r}; '
                          f'available: {LANGUAGES}')
     found = {}
-    for kind in ('functions', 'page'):
+    for kind in ('functions', 'page', 'behaviours'):
         path = osp.join(_HERE, f'{kind}.{language}.md')
         if osp.isfile(path):
             found.update(_sections(path))

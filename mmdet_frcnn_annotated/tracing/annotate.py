@@ -11,6 +11,7 @@ import os.path as osp
 import textwrap
 
 from .. import explain
+from .known_behaviours import known_behaviour
 from .line_shapes import templates
 from .symbols import SymbolError, SymbolTable
 
@@ -23,7 +24,11 @@ _RPN_CLASSES = ('BaseDenseHead', 'RPNHead', 'AnchorHead', 'RPNTestMixin',
 
 # where a record belongs ----------------------------------------------------
 def scope_of_path(path):
-    """``'roi_head'``, ``'rpn_head'`` or ``'detector'`` for a call path."""
+    """``'roi_head'``, ``'rpn_head'`` or ``'detector'`` for a call path;
+    ``'hard_examples'`` for what a sampler runs (OHEM's forward)."""
+    if 'BaseSampler.sample' in path[:-1] and not path[-1].startswith(
+            ('RandomSampler', 'BaseSampler', 'OHEMSampler')):
+        return 'hard_examples'
     owners = [name.split('.')[0] for name in path]
     if any(owner in _ROI_CLASSES for owner in owners):
         return 'roi_head'
@@ -149,7 +154,7 @@ def _shape(dims):
 class Annotator:
     """Turns the description of a bound value into ``shape = symbols``."""
 
-    def __init__(self, symbols, facts, scope, levels):
+    def __init__(self, symbols, facts, scope, levels, language='en'):
         self.table = SymbolTable()
         for name, value in symbols.items():
             self.table.bind(name, value)
@@ -160,8 +165,11 @@ class Annotator:
         self.facts.update(r='r' if scope == 'roi_head' else '',
                           cand='K' if scope == 'roi_head' else 'V')
         self.levels = levels or []
+        self.language = language
         self.checked = 0
         self.disagreements = 0
+        self.known = set()  # keys of the known mmdet behaviours met
+        self._expected = None
 
     def context(self, ctx):
         values = {}
@@ -175,6 +183,8 @@ class Annotator:
         """``'name: concrete = symbolic'`` for one bound value; the
         ``statement`` (its source) selects ``@``-qualified templates."""
         found = []
+        if scope == 'hard_examples':  # rows differ per call: shapes only
+            return f'{name}: {_concrete(desc)}'
         for template in templates(function, name, scope):
             template, _, needs = template.partition(' @ ')
             if not needs or needs in statement:
@@ -182,14 +192,23 @@ class Annotator:
         values = dict(self.facts, **self.context(ctx))
         concrete = _concrete(desc)
         for index, template in enumerate(found):
+            self._expected = None
             symbolic, fits = self._match(explain.fill(template, values), desc)
             if fits is None:
                 continue
             if fits or index == len(found) - 1:
                 self.checked += 1
-                if not fits:
-                    self.disagreements += 1
-                return f'{name}: {concrete} {"=" if fits else "≠"} {symbolic}'
+                if fits:
+                    return f'{name}: {concrete} = {symbolic}'
+                behaviour = known_behaviour(function, name, desc[1],
+                                            self._expected)
+                if behaviour:
+                    self.known.add(behaviour.key)
+                    short = explain.text(self.language,
+                                         f'{behaviour.key}@short')
+                    return f'{name}: {concrete} ≈ {symbolic} ({short})'
+                self.disagreements += 1
+                return f'{name}: {concrete} ≠ {symbolic}'
         return f'{name}: {concrete}'
 
     def _match(self, template, desc):
@@ -213,16 +232,19 @@ class Annotator:
             return _shape(dims), False
         if all(dim == '_' or dim.isdigit() for dim in dims):
             return None, None  # nothing symbolic to say
-        shown, fits = [], True
+        shown, fits, expected_shape = [], True, []
         for dim, value in zip(dims, shape):
             if dim == '_':
                 shown.append(str(value))
+                expected_shape.append(value)
                 continue
             shown.append(dim)
             expected = self._evaluate(dim)
             if expected is None:
                 return None, None
+            expected_shape.append(expected)
             fits = fits and expected == value
+        self._expected = expected_shape
         return _shape(shown), fits
 
     def _match_list(self, head, inner, desc):

@@ -14,6 +14,7 @@ ground-truth box (``gt 2``) it was for.
 from .. import explain
 from .annotate import (Annotator, SourceLayout, anchor_for, anchors, clip,
                        read_source, scope_of_path, stage_anchor)
+from .known_behaviours import by_key
 
 _FENCE = '```'
 _INLINE = 100  # longest code line with its note kept on one line
@@ -68,6 +69,7 @@ class _Page:
              if c.values.get('levels')
              and scope_of_path(c.values['path']) == 'rpn_head'), None)
         self.checked = self.disagreements = 0
+        self.known = set()
         self.redact = False
 
     def word(self, key, **values):
@@ -89,12 +91,23 @@ class _Page:
         lines += [
             self.word(
                 '@summary', functions=len(self.calls),
-                checked=self.checked, disagreements=self.disagreements), ''
+                checked=self.checked, disagreements=self.disagreements,
+                known=len(self.known)), ''
         ]
         lines += self._contents() + ['']
         for section in sections:
             lines += section
+        lines += self._known_behaviours()
         return '\n'.join(lines)
+
+    def _known_behaviours(self):
+        if not self.known:
+            return []
+        lines = ['## ' + self.word('@known'), '']
+        for key in sorted(self.known):
+            lines += [f'### `{key}`', '',
+                      self.word(key, source=by_key(key).source), '']
+        return lines
 
     def _contents(self):
         lines = ['## ' + self.word('@toc'), '']
@@ -240,7 +253,8 @@ class _Page:
         """``{line: [comment, ...]}``: the notes after each line."""
         v = r.values
         annotator = Annotator(self.symbols, v.get('facts') or {}, scope,
-                              v.get('levels') or self.run_levels)
+                              v.get('levels') or self.run_levels,
+                              self.language)
         by_statement = {}
         for line, entries in v['lines'].items():
             start = layout.statement_of(int(line))
@@ -258,6 +272,7 @@ class _Page:
             notes[layout.note_at.get(start, start)] = self._merge(texts)
         self.checked += annotator.checked
         self.disagreements += annotator.disagreements
+        self.known.update(annotator.known)
         return notes
 
     def _merge(self, texts):

@@ -123,8 +123,17 @@ class ObservedSampler:
         return getattr(self.sampler, name)
 
     def sample(self, assign_result, bboxes, gt_bboxes, *args, **kwargs):
-        result = self.sampler.sample(assign_result, bboxes, gt_bboxes, *args,
-                                     **kwargs)
+        rec = get_recorder()
+        if rec is None:
+            result = self.sampler.sample(assign_result, bboxes, gt_bboxes,
+                                         *args, **kwargs)
+        else:
+            rec.sampling += 1  # what runs inside belongs to the sampling
+            try:
+                result = self.sampler.sample(assign_result, bboxes,
+                                             gt_bboxes, *args, **kwargs)
+            finally:
+                rec.sampling -= 1
         counts = get_counts()
         if counts is not None:
             counts.sampled('roi' if self.suffix else 'rpn', result)

@@ -2,8 +2,11 @@
 
 ``RPNHead().forward_train`` is defined by neither RPNHead nor AnchorHead but
 by ``BaseDenseHead``; :func:`mmdet_method` finds that class, skipping this
-package's own subclasses, and reports the file and line of the definition
-relative to the installed package (``mmdet/models/...py:48``).
+package's own thin subclasses, and reports the file and line of the
+definition relative to the installed package (``mmdet/models/...py:48``).
+Where this package re-implements the method step by step to see inside it
+(``AnnotatedRPNHead._get_bboxes``), that is what ran, and it is named so,
+together with the mmdet method whose numerics it reproduces.
 """
 import functools
 import inspect
@@ -28,20 +31,41 @@ def _relative_source(func):
     return f'{path}:{line}'
 
 
+def _reimplemented(klass, name):
+    """True when this package's ``klass.name`` re-implements an mmdet method
+    step by step (the watchlist names each such method)."""
+    from .watchlist import WATCHED
+    spec = f'{klass.__module__}:{klass.__qualname__}.{name}'
+    return spec in WATCHED and WATCHED[spec][3] is not None
+
+
 @functools.lru_cache(maxsize=None)
 def _resolve_method(cls, name):
+    reimplementation = None
     for klass in cls.__mro__:
-        if klass.__module__.split('.')[0] == _OWN_PACKAGE:
+        if name not in vars(klass):
             continue
-        if name in vars(klass):
-            func = vars(klass)[name]
-            return f'{klass.__name__}.{name}', _relative_source(func)
+        if klass.__module__.split('.')[0] == _OWN_PACKAGE:
+            if reimplementation is None and _reimplemented(klass, name):
+                reimplementation = klass
+            continue
+        producer = f'{klass.__name__}.{name}'
+        source = _relative_source(vars(klass)[name])
+        if reimplementation is None:
+            return producer, source, None
+        own = reimplementation
+        return (f'{own.__name__}.{name}',
+                _relative_source(vars(own)[name]), f'{producer} ({source})')
     raise AttributeError(f'{cls.__name__} has no method {name!r} outside '
                          f'{_OWN_PACKAGE}')
 
 
 def mmdet_method(obj, name):
-    """``('Class.method', 'file:line')`` of the upstream method on ``obj``."""
+    """``('Class.method', 'file:line', reproduces)`` of the method that runs
+    on ``obj``: mmdet's, found through the MRO past this package's thin
+    overrides, or this package's step-by-step re-implementation of it, and
+    then ``reproduces`` names mmdet's (``'RPNHead._get_bboxes
+    (mmdet/...:82)'``; else ``None``)."""
     cls = obj if isinstance(obj, type) else type(obj)
     return _resolve_method(cls, name)
 

@@ -10,6 +10,7 @@ of the step is recorded as far as it can be.
 """
 import contextlib
 
+from .known_behaviours import known_behaviour
 from .provenance import function_origin, mmdet_method
 from .records import TraceRecord
 from .symbols import SymbolTable
@@ -37,12 +38,13 @@ def recording(recorder):
 
 
 def _origin(origin):
-    """``(producer, source)`` from ``(obj, 'method')``, a function or None."""
+    """``(producer, source, reproduces)`` from ``(obj, 'method')``, a
+    function or None."""
     if origin is None:
-        return None, None
+        return None, None, None
     if isinstance(origin, tuple):
         return mmdet_method(*origin)
-    return function_origin(origin)
+    return function_origin(origin) + (None, )
 
 
 class ShapeRecorder:
@@ -66,6 +68,7 @@ class ShapeRecorder:
         self.calls = []
         self.capture_note = None
         self.guarded = 0  # > 0 while recording code runs
+        self.sampling = 0  # > 0 while a sampler runs (OHEM's forward)
         self._counters = {}
 
     # binding -----------------------------------------------------------
@@ -95,12 +98,15 @@ class ShapeRecorder:
         mismatch = None
         with self.guard(f'{stage}/{name}'):
             shape = list(tensor.shape)
-            expected = ok = None
+            expected = ok = known = None
             if symbolic is not None:
                 symbolic = [str(dim) for dim in symbolic]
                 expected = self.symbols.expected_shape(symbolic)
                 ok = expected == shape
-            producer, source = _origin(origin)
+            if ok is False:
+                behaviour = known_behaviour(stage, name, shape, expected)
+                known = behaviour.key if behaviour else None
+            producer, source, reproduces = _origin(origin)
             self.records.append(
                 TraceRecord(
                     kind='tensor',
@@ -112,11 +118,13 @@ class ShapeRecorder:
                     symbolic=symbolic,
                     expected=expected,
                     ok=ok,
+                    known=known,
                     dtype=str(tensor.dtype).replace('torch.', ''),
                     device=str(tensor.device),
                     producer=producer,
-                    source=source))
-            if ok is False:
+                    source=source,
+                    reproduces=reproduces))
+            if ok is False and known is None:
                 mismatch = (f'{stage}/{name}: shape {tuple(shape)} is not '
                             f'{tuple(symbolic)} = {tuple(expected)}')
         if mismatch and self.strict:
@@ -127,7 +135,7 @@ class ShapeRecorder:
         if not self.collect_stats:
             return
         with self.guard(f'{stage}/{name}'):
-            producer, source = _origin(origin)
+            producer, source, reproduces = _origin(origin)
             self.records.append(
                 TraceRecord(
                     kind='stats',
@@ -137,7 +145,8 @@ class ShapeRecorder:
                     name=name,
                     values=dict(compute()),
                     producer=producer,
-                    source=source))
+                    source=source,
+                    reproduces=reproduces))
 
     def losses(self, log_vars):
         """Record the scalar losses that ``_parse_losses`` produced."""
@@ -162,7 +171,8 @@ class ShapeRecorder:
     # closing -----------------------------------------------------------
     @property
     def mismatches(self):
-        return [r for r in self.records if r.ok is False]
+        """Disagreements that are not a known mmdet behaviour."""
+        return [r for r in self.records if r.ok is False and not r.known]
 
     def finish(self):
         """All records of the step: symbols first, summary last."""
@@ -178,6 +188,9 @@ class ShapeRecorder:
             'mismatches': len(self.mismatches),
             'errors': list(self.errors),
         }
+        known = sorted({r.known for r in self.records if r.known})
+        if known:
+            values['known'] = known
         if self.calls:
             values['functions'] = len(self.calls)
         if self.capture_note:

@@ -5,7 +5,8 @@ nothing it refers to outlives the step that produced it.
 
 Kinds:
     ``symbols``  the bound symbols of the iteration (N, H, W, A, C, ...).
-    ``tensor``   one tensor: its shape, symbolic shape and whether they agree.
+    ``tensor``   one tensor: its shape, symbolic shape and whether they agree
+                 (``known`` names the mmdet behaviour a disagreement is).
     ``stats``    small statistics of a stage (counts, quantiles).
     ``loss``     one loss value.
     ``summary``  closes an iteration: how many records and mismatches.
@@ -27,10 +28,12 @@ class TraceRecord:
     symbolic: Optional[List[str]] = None
     expected: Optional[List[int]] = None
     ok: Optional[bool] = None
+    known: Optional[str] = None
     dtype: Optional[str] = None
     device: Optional[str] = None
     producer: Optional[str] = None
     source: Optional[str] = None
+    reproduces: Optional[str] = None
     values: Dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 

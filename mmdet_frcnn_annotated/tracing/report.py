@@ -6,7 +6,9 @@ same report comes from a live run and from the JSON lines afterwards.
 import json
 from collections import OrderedDict
 
+from .. import explain
 from .annotate import anchor_for, anchors, stage_anchor
+from .known_behaviours import by_key
 from .records import TraceRecord
 from .symbols import meaning
 
@@ -30,6 +32,9 @@ STAGE_NOTES = OrderedDict([
      'level (level ids keep them apart), keep max_per_img.'),
     ('roi_head/sampling', 'Proposals plus ground truth, assigned at IoU 0.5 '
      'and sampled to at most 512 (a quarter positive).'),
+    ('roi_head/hard_examples', "OHEM: inside sampling, the RoI head "
+     'scores all positive (or all negative) candidates of an image without '
+     'gradient, and the sampler keeps those with the highest loss.'),
     ('roi_head/rois', 'All sampled boxes of the batch as (batch index, x1, '
      'y1, x2, y2).'),
     ('roi_head/bbox_roi_extractor', 'Each roi goes to one of P2..P5 by its '
@@ -57,8 +62,11 @@ def _shape(dims):
     return f'({inner},)' if len(dims) == 1 else f'({inner})'
 
 
-def _mark(ok):
-    return {True: '✓', False: '✗ MISMATCH', None: ''}[ok]
+def _mark(record):
+    if record.known:
+        return (f'ⓘ known mmdet 2.11 behaviour, see '
+                f'[below](#known-{record.known})')
+    return {True: '✓', False: '✗ MISMATCH', None: ''}[record.ok]
 
 
 def _cell(text):
@@ -74,10 +82,13 @@ def render_report(records, listing=None):
             same step; each row then links to the function that made it.
     """
     head, body, tail = records[0], records[1:-1], records[-1]
+    known = tail.values.get('known', [])
     lines = [
         f'# Shape trace: {head.phase}, iteration {head.iteration}', '',
         f'{tail.values["tensors"]} tensors recorded, '
-        f'{tail.values["mismatches"]} shape mismatches.', ''
+        f'{tail.values["mismatches"]} shape mismatches' +
+        (f', {len(known)} known mmdet 2.11 behaviour(s) explained below'
+         if known else '') + '.', ''
     ]
     if tail.values.get('errors'):
         lines += ['Recording errors:', '']
@@ -123,14 +134,14 @@ def render_report(records, listing=None):
                 '| --- | --- | --- | --- | --- |'
             ]
             for r in tensors:
-                where = f'`{r.producer}` ({r.source})' if r.producer else ''
+                where = _where(r)
                 target = (anchor_for(link_maps, r.producer, r.stage)
                           if link_maps and r.producer else None)
                 if target:
                     where += f' [listing]({listing}#{target})'
                 symbolic = _shape(r.symbolic) if r.symbolic else ''
-                mark = _mark(r.ok)
-                if r.ok is False:
+                mark = _mark(r)
+                if r.ok is False and not r.known:
                     mark += f' expected {_shape(r.expected)}'
                 lines.append(f'| {_cell(r.name)} | {_shape(r.shape)} | '
                              f'{_cell(symbolic)} | {mark} | {_cell(where)} |')
@@ -147,8 +158,33 @@ def render_report(records, listing=None):
         lines += ['## Losses', '', '| loss | value |', '| --- | --- |']
         lines += [f'| {r.name} | {r.values["value"]:.6g} |' for r in losses]
         lines.append('')
+    lines += _known_behaviours(known)
     lines += _code_that_ran(body)
     return '\n'.join(lines)
+
+
+def _known_behaviours(keys):
+    """What each known mmdet behaviour of the step is, and its source."""
+    if not keys:
+        return []
+    lines = ['## Known mmdet 2.11 behaviours', '']
+    for key in keys:
+        source = by_key(key).source
+        lines += [f'<a id="known-{key}"></a>', '', f'### `{key}`', '',
+                  explain.text('en', key, source=source), '']
+    return lines
+
+
+def _where(r):
+    """Who computed a record: the mmdet method, or this package's
+    step-by-step re-implementation and the mmdet method it reproduces."""
+    if not r.producer:
+        return ''
+    where = f'`{r.producer}` ({r.source})'
+    if r.reproduces:
+        where += (f', re-implemented in this package step by step; same '
+                  f'numerics as `{r.reproduces.replace(" (", "` (", 1)}')
+    return where
 
 
 def _code_that_ran(records):
@@ -156,19 +192,19 @@ def _code_that_ran(records):
     did: which class of the inheritance chain really defines each."""
     seen = OrderedDict()
     for r in records:
-        if r.producer:
-            key = (r.producer, r.source)
+        if r.producer and r.kind in ('tensor', 'stats'):
+            key = _where(r)
             seen[key] = seen.get(key, 0) + 1
     if not seen:
         return []
     lines = [
         '## Code that ran', '',
         'Each method as resolved through the MRO of the running object, '
-        'with where it is defined.', '', '| function | defined at | records |',
-        '| --- | --- | --- |'
+        'with where it is defined.', '', '| function (defined at) | records |',
+        '| --- | --- |'
     ]
-    lines += [f'| `{producer}` | {source} | {count} |'
-              for (producer, source), count in seen.items()]
+    lines += [f'| {_cell(where)} | {count} |'
+              for where, count in seen.items()]
     return lines + ['']
 
 

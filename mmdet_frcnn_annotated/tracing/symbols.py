@@ -45,6 +45,8 @@ GLOSSARY = {
     'Pr_i': 'RoI positives sampled',
     'Qr_i': 'RoI negatives sampled',
     'R': 'rois of the batch',
+    'Oh_i': "rois scored by OHEM's hard-example forward number i (the "
+            'positive or the negative candidates of one image)',
     'D_i': 'detections of image i',
 }
 
@@ -58,7 +60,9 @@ def meaning(symbol):
         side = 'H' if family == 'h' else 'W'
         what = 'height' if family == 'h' else 'width'
         return f'ceil({side} / 2^{index}), {what} of P{index}'
-    return GLOSSARY.get(f'{family}_i', '').replace('image i', f'image {index}')
+    text = GLOSSARY.get(f'{family}_i', '')
+    return text.replace('image i', f'image {index}').replace(
+        'number i', f'number {index}')
 
 
 _ALLOWED = {'min': min, 'max': max, 'ceil': math.ceil, '__builtins__': {}}

@@ -130,7 +130,7 @@ def test_explanations_carry_this_runs_values(pages):
 def test_both_languages_agree_on_every_shape(pages):
     for phase in ('train', 'test'):
         en, zh = pages[phase, 'en'], pages[phase, 'zh']
-        assert ', 0 disagreeing.' in en
+        assert ', 0 disagreeing,' in en
         assert '其中 0 个不一致' in zh
         shapes = re.compile(r'= \([^)]*\)')
         assert shapes.findall(en) == shapes.findall(zh)

@@ -2,7 +2,8 @@
 
 Glossary: N images; H, W padded batch size; h_l, w_l = ceil(H / 2^l),
 ceil(W / 2^l) for levels l = 2..6 (P2..P6, strides 4..64; C2..C5 of the
-backbone share h_2..h_5); A anchors per location; C classes; G_i
+backbone share h_2..h_5, except a dilated stage, which keeps the level of
+its input: DC5's C5 is h_4 x w_4); A anchors per location; C classes; G_i
 ground-truth boxes of image i; T anchors of one image.
 
 The detector only orchestrates, as mmdet's does: it binds the symbols of
@@ -112,8 +113,8 @@ class AnnotatedFasterRCNN(TwoStageDetector):
     def _record_features(self, rec, stage, feats):
         """C2..C5 of the backbone, or P2..P6 of the neck: (N, c, h_l, w_l)."""
         if stage == 'backbone':
-            levels = [i + 2 for i in self.backbone.out_indices]
-            names = [f'C{level}' for level in levels]
+            levels = self._backbone_levels()
+            names = [f'C{i + 2}' for i in self.backbone.out_indices]
             channels = [feat.shape[1] for feat in feats]
         else:
             first = getattr(self.neck, 'start_level', 0) + 2 + min(
@@ -159,10 +160,23 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         return results
 
     # helpers -----------------------------------------------------------------
+    def _backbone_levels(self):
+        """Level l (stride 2^l) of each backbone output. ResNet-like
+        backbones give their stage strides (a dilated stage, as in DC5,
+        has stride 1 and keeps its input's size); others are taken to
+        halve at every stage after the stride-4 stem."""
+        strides = getattr(self.backbone, 'strides', None)
+        indices = self.backbone.out_indices
+        if strides is None or len(strides) <= max(indices):
+            return [i + 2 for i in indices]
+        return [
+            level_of_stride(4 * math.prod(strides[:i + 1])) for i in indices
+        ]
+
     def _bind_batch(self, rec, img):
         n, _, h, w = img.shape
         rec.bind(N=n, H=h, W=w)
-        levels = set(i + 2 for i in self.backbone.out_indices)
+        levels = set(self._backbone_levels())
         generator = self.rpn_head.anchor_generator
         levels.update(level_of_stride(s) for s in generator.strides)
         for level in sorted(levels):

@@ -4,8 +4,8 @@ its targets and losses, and the detections of the test path.
 Glossary: N images; C classes; K_i proposals of image i; G_i ground-truth
 boxes; Pr_i, Qr_i sampled positive and negative rois of image i; R rois of
 the batch: sum_i (Pr_i + Qr_i) in training, N * max_i K_i in testing (the
-test path pads every image's proposals to the longest); D_i detections of
-image i.
+test path pads every image's proposals to the longest); Oh_k rois of OHEM's
+k-th hard-example forward; D_i detections of image i.
 """
 from mmdet.core import bbox2roi
 from mmdet.models.builder import HEADS
@@ -36,47 +36,59 @@ class AnnotatedStandardRoIHead(StandardRoIHead):
         rec = get_recorder()
         if rec is None:
             return super()._bbox_forward(x, rois)
+        prefix, rows = 'roi_head', 'R'
+        if rec.sampling:
+            # called by the sampler: OHEM scores every positive (or negative)
+            # candidate of an image to keep the hardest ones
+            index = rec.next_index('roi_head/hard_examples')
+            prefix, rows = f'roi_head/hard_examples/{index}', f'Oh_{index}'
+            rec.bind(**{rows: rois.shape[0]})
         watched = []
-        with rec.guard('roi_head/bbox_roi_extractor'):
-            watched = self._record_rois(rec, rois)
+        with rec.guard(f'{prefix}/bbox_roi_extractor'):
+            watched = self._record_rois(rec, rois, prefix, rows)
         with observe_modules(rec, watched):
             bbox_results = super()._bbox_forward(x, rois)
         head = self.bbox_head
         deltas = '4' if head.reg_class_agnostic else '4*C'
-        rec.tensor('roi_head/bbox_head', 'cls_score',
-                   bbox_results['cls_score'], ['R', 'C+1'], (head, 'forward'))
-        rec.tensor('roi_head/bbox_head', 'bbox_pred',
-                   bbox_results['bbox_pred'], ['R', deltas], (head, 'forward'))
+        rec.tensor(f'{prefix}/bbox_head', 'cls_score',
+                   bbox_results['cls_score'], [rows, 'C+1'],
+                   (head, 'forward'))
+        rec.tensor(f'{prefix}/bbox_head', 'bbox_pred',
+                   bbox_results['bbox_pred'], [rows, deltas],
+                   (head, 'forward'))
         return bbox_results
 
-    def _record_rois(self, rec, rois):
+    def _record_rois(self, rec, rois, prefix='roi_head', rows='R'):
         """Record the rois and their levels; the layers to watch."""
         extractor, head = self.bbox_roi_extractor, self.bbox_head
         origin = bbox2roi if self.training else (self, 'simple_test_bboxes')
-        rec.tensor('roi_head/rois', 'rois (batch index, x1, y1, x2, y2)',
-                   rois, ['R', 5], origin)
-        self._record_roi_levels(rec, rois)
+        rec.tensor(f'{prefix}/rois', 'rois (batch index, x1, y1, x2, y2)',
+                   rois, [rows, 5], origin)
+        self._record_roi_levels(rec, rois, f'{prefix}/bbox_roi_extractor',
+                                rows)
         size = extractor.roi_layers[0].output_size
-        feat_shape = ['R', extractor.out_channels, size[0], size[1]]
-        watched = [(extractor, 'roi_head/bbox_roi_extractor',
+        feat_shape = [rows, extractor.out_channels, size[0], size[1]]
+        watched = [(extractor, f'{prefix}/bbox_roi_extractor',
                     'bbox_feats (RoIAlign)', feat_shape, 'output')]
         for index, fc in enumerate(getattr(head, 'shared_fcs', [])):
             if index == 0:
                 watched.append(
-                    (fc, 'roi_head/bbox_head', 'flattened', [
-                        'R', f'{extractor.out_channels}*{size[0]}*{size[1]}'
+                    (fc, f'{prefix}/bbox_head', 'flattened', [
+                        rows,
+                        f'{extractor.out_channels}*{size[0]}*{size[1]}'
                     ], 'input'))
-            watched.append((fc, 'roi_head/bbox_head', f'shared_fcs[{index}]',
-                            ['R', fc.out_features], 'output'))
+            watched.append((fc, f'{prefix}/bbox_head', f'shared_fcs[{index}]',
+                            [rows, fc.out_features], 'output'))
         return watched
 
-    def _record_roi_levels(self, rec, rois):
+    def _record_roi_levels(self, rec, rois, stage='roi_head/'
+                           'bbox_roi_extractor', rows='R'):
         extractor = self.bbox_roi_extractor
         num_levels = len(extractor.featmap_strides)
         target_lvls = extractor.map_roi_levels(rois, num_levels)
         origin = (extractor, 'map_roi_levels')
-        rec.tensor('roi_head/bbox_roi_extractor', 'target level per roi',
-                   target_lvls, ['R'], origin)
+        rec.tensor(stage, 'target level per roi', target_lvls, [rows],
+                   origin)
 
         def per_level():
             counts = target_lvls.bincount(minlength=num_levels).tolist()
@@ -85,8 +97,7 @@ class AnnotatedStandardRoIHead(StandardRoIHead):
                 for stride, count in zip(extractor.featmap_strides, counts)
             }
 
-        rec.stats('roi_head/bbox_roi_extractor', 'rois per level', per_level,
-                  origin)
+        rec.stats(stage, 'rois per level', per_level, origin)
 
     # training ----------------------------------------------------------------
     def _bbox_forward_train(self, x, sampling_results, gt_bboxes, gt_labels,
