@@ -174,3 +174,16 @@ def test_listing_matches_golden_file(stepped_models, request, language):
             f.write(text)
     with open(golden, encoding='utf-8') as f:
         assert text == f.read()
+
+
+def test_report_names_reimplemented_steps(stepped_models):
+    report = open(osp.join(stepped_models['out_dir'], 'train_iter0.md')).read()
+    rows = [x for x in report.splitlines()
+            if x.startswith('| scores after nms_pre |')]
+    assert len(rows) == len(LEVELS)
+    assert all(
+        '`AnnotatedRPNHead._get_bboxes` (mmdet_frcnn_annotated/models/'
+        'dense_heads/annotated_rpn_head.py:' in row
+        and 're-implemented in this package step by step; same numerics as '
+        '`RPNHead._get_bboxes` (mmdet/models/dense_heads/rpn_head.py:82)'
+        in row for row in rows)
