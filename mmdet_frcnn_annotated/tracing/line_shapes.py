@@ -224,6 +224,11 @@ SHAPES = {
         'x_cls': '(R, {fc_out_channels})', 'x_reg': '(R, {fc_out_channels})',
         'cls_score': '(R, C+1)', 'bbox_pred': '(R, {reg})',
     },
+    'BBoxHead.forward': {
+        'x': ['(R, _, _, _)', '(R, _)'], 'cls_score': '(R, C+1)',
+        'bbox_pred': '(R, {reg})',
+    },
+    'ResLayer.forward': {'x': '(R, _, _, _)', 'out': '(R, _, _, _)'},
     'BBoxHead.get_targets': {
         'pos_bboxes_list': 'per image: (Pr_{i}, 4)',
         'neg_bboxes_list': 'per image: (Qr_{i}, 4)',

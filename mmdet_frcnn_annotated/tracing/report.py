@@ -39,6 +39,8 @@ STAGE_NOTES = OrderedDict([
      'y1, x2, y2).'),
     ('roi_head/bbox_roi_extractor', 'Each roi goes to one of P2..P5 by its '
      'scale, then RoIAlign to 7 x 7.'),
+    ('roi_head/shared_head', 'C4: the last ResNet stage runs on every roi '
+     '(stride 2: 14 x 14 RoI features become 7 x 7).'),
     ('roi_head/bbox_head', 'Flatten, two shared FCs, then C+1 class scores '
      'and 4C class-specific deltas.'),
     ('roi_head/targets', 'Labels (background = C) and encoded deltas for the '

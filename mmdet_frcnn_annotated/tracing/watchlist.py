@@ -74,9 +74,11 @@ WATCHED = {
     _PKG + 'dense_heads.annotated_rpn_head:AnnotatedRPNHead._get_bboxes':
     (None, {'idx': 'level', 'i': 'image'}, (
         'cfg.nms_pre', 'cfg.max_per_img', 'cfg.nms.iou_threshold',
-        'cfg.min_bbox_size'), _DENSE + 'rpn_head:RPNHead._get_bboxes'),
+        'cfg.min_bbox_size', 'self.cls_out_channels'),
+     _DENSE + 'rpn_head:RPNHead._get_bboxes'),
     _DENSE + 'rpn_head:RPNHead._get_bboxes': (None, {'idx': 'level'}, (
-        'cfg.nms_pre', 'cfg.max_per_img', 'cfg.nms.iou_threshold'), None),
+        'cfg.nms_pre', 'cfg.max_per_img', 'cfg.nms.iou_threshold',
+        'cfg.min_bbox_size', 'self.cls_out_channels'), None),
     _DENSE + 'rpn_test_mixin:RPNTestMixin.simple_test_rpn': (None, {}, (),
                                                               None),
     _ANCHOR_HEAD + 'get_anchors': (None, {'img_id': 'image'}, (), None),
@@ -140,6 +142,8 @@ WATCHED = {
     (None, {'fc': 'fc'}, ('self.num_shared_fcs', 'self.fc_out_channels',
                           'self.num_classes', 'self.reg_class_agnostic'),
      None),
+    _BBOX_HEAD + 'forward': (None, {}, _BBOX_HEAD_FACTS, None),
+    _ROI + 'shared_heads.res_layer:ResLayer.forward': (None, {}, (), None),
     _BBOX_HEAD + 'get_targets': (None, {}, _BBOX_HEAD_FACTS, None),
     _BBOX_HEAD + '_get_target_single': ('image', {}, _BBOX_HEAD_FACTS, None),
     _BBOX_HEAD + 'loss': (None, {}, _BBOX_HEAD_FACTS, None),

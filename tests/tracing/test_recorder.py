@@ -68,3 +68,15 @@ def test_records_hold_no_tensors():
     for record in rec.finish():
         for value in vars(record).values():
             assert not isinstance(value, torch.Tensor)
+
+
+def test_half_precision_is_recorded_as_such():
+    """fp16 training (Fp16OptimizerHook, GPU only) hands half tensors to the
+    heads: their dtype is kept, in the stage records and in the listing."""
+    from mmdet_frcnn_annotated.tracing.capture import describe
+    half = torch.zeros(2, 3, 4, 4, dtype=torch.float16)
+    rec = ShapeRecorder('train', 0)
+    rec.bind(N=2)
+    rec.tensor('neck', 'P2', half, ['N', 3, 4, 4])
+    assert rec.records[0].dtype == 'float16' and rec.records[0].ok
+    assert describe(half) == ['T', [2, 3, 4, 4], 'float16']

@@ -70,6 +70,8 @@ class AnnotatedStandardRoIHead(StandardRoIHead):
         feat_shape = [rows, extractor.out_channels, size[0], size[1]]
         watched = [(extractor, f'{prefix}/bbox_roi_extractor',
                     'bbox_feats (RoIAlign)', feat_shape, 'output')]
+        if self.with_shared_head:  # C4: ResNet's last stage on each roi
+            watched.append(self._shared_head_watch(prefix, rows, size))
         for index, fc in enumerate(getattr(head, 'shared_fcs', [])):
             if index == 0:
                 watched.append(
@@ -80,6 +82,17 @@ class AnnotatedStandardRoIHead(StandardRoIHead):
             watched.append((fc, f'{prefix}/bbox_head', f'shared_fcs[{index}]',
                             [rows, fc.out_features], 'output'))
         return watched
+
+    def _shared_head_watch(self, prefix, rows, size):
+        """The shared head's output: (rows, c, ceil(s / stride), ...) for
+        RoI features of s x s, c the channels the box head takes."""
+        head = self.shared_head
+        layer = getattr(head, f'layer{getattr(head, "stage", 3) + 1}', None)
+        stride = getattr(next(iter(layer)), 'stride', 1) if layer else 1
+        return (head, f'{prefix}/shared_head', 'bbox_feats (shared head)', [
+            rows, self.bbox_head.in_channels, f'ceil({size[0]}/{stride})',
+            f'ceil({size[1]}/{stride})'
+        ], 'output')
 
     def _record_roi_levels(self, rec, rois, stage='roi_head/'
                            'bbox_roi_extractor', rows='R'):
