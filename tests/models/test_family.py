@@ -152,10 +152,12 @@ def _run(variant, tmp_path, num_classes=None, inputs=None, rescale=True):
     stock = _build(variant, False, num_classes=num_classes)
     traced = _build(variant, True, str(tmp_path), num_classes=num_classes)
     traced.load_state_dict(stock.state_dict())
-    stock_losses, _, _ = _losses_and_grads(stock, copy.deepcopy(inputs))
+    stock_losses, stock_grads, _ = _losses_and_grads(stock,
+                                                     copy.deepcopy(inputs))
     rec = traced.tracer.start_train()
     with recording(rec), traced.tracer.capture(rec):
-        losses, _, log_vars = _losses_and_grads(traced, copy.deepcopy(inputs))
+        losses, grads, log_vars = _losses_and_grads(traced,
+                                                    copy.deepcopy(inputs))
     rec.losses(log_vars)
     traced.tracer.finish(rec)
     stock_dets = _detect(stock, copy.deepcopy(inputs), rescale)
@@ -166,10 +168,13 @@ def _run(variant, tmp_path, num_classes=None, inputs=None, rescale=True):
         for g in read_jsonl(str(tmp_path / 'trace_rank0.jsonl'))
     }
     return dict(stock=stock_losses, losses=losses, stock_dets=stock_dets,
-                dets=dets, trace=trace)
+                dets=dets, trace=trace, stock_grads=stock_grads, grads=grads)
 
 
 def _assert_same_numerics(run):
+    assert run['grads'].keys() == run['stock_grads'].keys()
+    assert [name for name, grad in run['stock_grads'].items()
+            if not torch.equal(grad, run['grads'][name])] == []
     for key, value in run['stock'].items():
         values = value if isinstance(value, list) else [value]
         others = run['losses'][key]
@@ -197,6 +202,12 @@ def test_member_traces_cleanly(member, tmp_path):
     run = _run(member, tmp_path)
     _assert_same_numerics(run)
     _assert_clean(run, tmp_path)
+    train = run['trace']['train']
+    anchors = {'anchors_3x3': 9}.get(member, 3)
+    logits = 2 if member == 'softmax_rpn' else 1  # softmax: 2 per anchor
+    h, w = math.ceil(96 / 4), math.ceil(128 / 4)
+    cls_score = _tensor(train, 'rpn_head/forward/P2', 'cls_score')
+    assert cls_score.shape == [2, anchors * logits, h, w] and cls_score.ok
 
 
 def _tensor(records, stage, name):
