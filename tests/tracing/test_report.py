@@ -3,6 +3,7 @@ import json
 import logging
 import os.path as osp
 
+import pytest
 import torch
 
 from mmdet_frcnn_annotated import report as report_cli
@@ -74,33 +75,25 @@ def test_iteration_cut_short_is_left_out(tmp_path):
     assert [g[0].iteration for g in read_jsonl(path)] == [0]
 
 
-def test_unwritable_out_dir_logs_once_and_goes_on(tmp_path, caplog):
-    blocker = tmp_path / 'file'
-    blocker.write_text('not a folder')
+@pytest.mark.parametrize('fault', ['unwritable folder', 'full disk'])
+def test_write_failure_logs_once_and_goes_on(fault, tmp_path, caplog):
+    if fault == 'full disk':
+        (tmp_path / 'trace_rank0.jsonl').symlink_to('/dev/full')
+        out_dir, said = tmp_path, 'No space left on device'
+    else:
+        blocker = tmp_path / 'file'
+        blocker.write_text('not a folder')
+        out_dir, said = blocker / 'trace', 'writing to'
     tracer = ShapeTracer(TraceSettings.from_config(dict(
-        out_dir=str(blocker / 'trace'), interval=1)))
+        out_dir=str(out_dir), interval=1)))
     with caplog.at_level(logging.WARNING):
         _traced_step(tracer)
         _traced_step(tracer)
     warnings = [r.getMessage() for r in caplog.records
                 if r.levelno == logging.WARNING]
     assert len(warnings) == 1
-    assert 'writing to' in warnings[0] and 'training goes on' in warnings[0]
+    assert said in warnings[0] and 'training goes on' in warnings[0]
     assert tracer.start_train() is None  # tracing is off from then on
-
-
-def test_full_disk_logs_once_and_goes_on(tmp_path, caplog):
-    (tmp_path / 'trace_rank0.jsonl').symlink_to('/dev/full')
-    tracer = ShapeTracer(TraceSettings.from_config(dict(
-        out_dir=str(tmp_path), interval=1)))
-    with caplog.at_level(logging.WARNING):
-        _traced_step(tracer)
-        _traced_step(tracer)
-    warnings = [r.getMessage() for r in caplog.records
-                if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert 'No space left on device' in warnings[0]
-    assert 'training goes on' in warnings[0]
 
 
 def test_torn_last_line_is_left_out_and_said(tmp_path, capsys):
