@@ -75,13 +75,15 @@ def _cell(text):
     return str(text).replace('|', '\\|')
 
 
-def render_report(records, listing=None):
+def render_report(records, listing=None, pictures=None):
     """Markdown text for the records of one phase of one iteration.
 
     Args:
         records (list[TraceRecord]): symbols first, summary last.
         listing (str, optional): file name of the annotated listing of the
             same step; each row then links to the function that made it.
+        pictures (list[tuple[str, str]], optional): ``(title, file name)``
+            of each picture drawn of the step, shown in that order.
     """
     head, body, tail = records[0], records[1:-1], records[-1]
     known = tail.values.get('known', [])
@@ -104,6 +106,7 @@ def render_report(records, listing=None):
     lines += [
         f'| {k} | {v} | {meaning(k)} |' for k, v in head.values.items()
     ] + ['']
+    lines += _pictures(pictures)
 
     stages = OrderedDict()
     losses = []
@@ -163,6 +166,16 @@ def render_report(records, listing=None):
     lines += _known_behaviours(known)
     lines += _code_that_ran(body)
     return '\n'.join(lines)
+
+
+def _pictures(pictures):
+    """The pictures of the step, each under its title."""
+    if not pictures:
+        return []
+    lines = ['## Pictures', '']
+    for title, name in pictures:
+        lines += [f'**{title}**', '', f'![{title}]({name})', '']
+    return lines
 
 
 def _known_behaviours(keys):

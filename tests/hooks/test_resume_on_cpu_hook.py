@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from conftest import TOY_CONFIG
-from mmdet_frcnn_annotated import train as train_cli
+from mmdet_frcnn_annotated.cli import train as train_cli
 from mmdet_frcnn_annotated.hooks import ResumeOnCpuHook
 from mmdet_frcnn_annotated.tracing import read_jsonl
 

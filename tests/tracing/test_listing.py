@@ -9,7 +9,7 @@ import re
 import pytest
 import torch
 
-from mmdet_frcnn_annotated import report as report_cli
+from mmdet_frcnn_annotated.cli import report as report_cli
 from mmdet_frcnn_annotated.tracing import render_listing
 
 DATA = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data')

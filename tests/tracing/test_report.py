@@ -6,7 +6,7 @@ import os.path as osp
 import pytest
 import torch
 
-from mmdet_frcnn_annotated import report as report_cli
+from mmdet_frcnn_annotated.cli import report as report_cli
 from mmdet_frcnn_annotated.tracing import (SCHEMA_VERSION, ShapeTracer,
                                            TraceSettings, read_jsonl,
                                            recording)

@@ -21,7 +21,7 @@ import torch.multiprocessing as mp
 
 from conftest import (TOY_CONFIG, TRAIN_BOXES, TRAIN_LABELS, TRAIN_SIZES,
                       _losses_and_grads, build_model, demo_inputs)
-from mmdet_frcnn_annotated import train as train_cli
+from mmdet_frcnn_annotated.cli import train as train_cli
 from mmdet_frcnn_annotated.tracing import read_jsonl
 
 WORLD_SIZE = 2

@@ -8,7 +8,7 @@ import os.path as osp
 import pytest
 
 from conftest import TOY_CONFIG
-from mmdet_frcnn_annotated import train as train_cli
+from mmdet_frcnn_annotated.cli import train as train_cli
 from mmdet_frcnn_annotated.tracing import read_jsonl
 
 
