@@ -15,9 +15,8 @@ import time
 
 import mmcv
 import torch
-from mmcv import Config, DictAction
+from mmcv import DictAction
 from mmcv.runner import get_dist_info, init_dist
-from mmcv.utils import import_modules_from_strings
 
 from mmdet import __version__ as mmdet_version
 from mmdet.apis import set_random_seed, train_detector
@@ -26,6 +25,7 @@ from mmdet.models import build_detector
 from mmdet.utils import collect_env, get_root_logger
 
 from ..hooks import resume_on_cpu
+from .configs import read_config
 
 
 def parse_args(argv=None):
@@ -65,13 +65,7 @@ def parse_args(argv=None):
 
 def load_config(args):
     """The config with the command line applied, plugins imported."""
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(f'config file {args.config} does not exist')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if cfg.get('custom_imports'):
-        import_modules_from_strings(**cfg['custom_imports'])
+    cfg = read_config(args.config, args.cfg_options)
     if cfg.get('cudnn_benchmark', False):
         torch.backends.cudnn.benchmark = True
     if args.work_dir is not None:

@@ -14,6 +14,7 @@ import contextlib
 
 import torch
 
+from .boxes import LIMITS, box_values
 from .log_stats import get_counts
 from .recorder import get_recorder
 
@@ -168,6 +169,14 @@ class ObservedSampler:
                    [f'min({num} - {p}, {b})'], origin)
         rec.tensor(stage, 'pos_bboxes', result.pos_bboxes, [p, 4], origin)
         rec.tensor(stage, 'neg_bboxes', result.neg_bboxes, [q, 4], origin)
+        if self.suffix:  # the RoI head's samples, drawn in the pictures
+            rec.boxes(
+                stage, 'positive rois', lambda: box_values(
+                    i, result.pos_bboxes, is_gt=result.pos_is_gt.bool()),
+                origin)
+            rec.boxes(
+                stage, 'negative rois', lambda: box_values(
+                    i, result.neg_bboxes, LIMITS['negative_rois']), origin)
         rec.stats(
             stage, 'sampling', lambda: {
                 'foreground candidates': fg,

@@ -55,13 +55,18 @@ class ShapeRecorder:
         iteration (int): runner iteration (train) or test batch index.
         strict (bool): raise :class:`ShapeMismatchError` on a mismatch.
         collect_stats (bool): compute the small statistics of stages.
+        pictures (bool): keep the batch's images and the boxes to draw.
     """
 
-    def __init__(self, phase, iteration, strict=False, collect_stats=True):
+    def __init__(self, phase, iteration, strict=False, collect_stats=True,
+                 pictures=False):
         self.phase = phase
         self.iteration = iteration
         self.strict = strict
         self.collect_stats = collect_stats
+        self.pictures = pictures
+        self.images = []  # uint8 BGR arrays of the batch, never written
+        self.on_stage = None  # called with the stage of every tensor
         self.symbols = SymbolTable()
         self.records = []
         self.errors = []
@@ -97,6 +102,8 @@ class ShapeRecorder:
         """
         mismatch = None
         with self.guard(f'{stage}/{name}'):
+            if self.on_stage is not None:
+                self.on_stage(stage)
             shape = list(tensor.shape)
             expected = ok = known = None
             if symbolic is not None:
@@ -147,6 +154,33 @@ class ShapeRecorder:
                     producer=producer,
                     source=source,
                     reproduces=reproduces))
+
+    def boxes(self, stage, name, compute, origin=None):
+        """Record boxes to draw; ``compute()`` runs only if pictures are on
+        and returns ``{'image': i, 'boxes': [[x1, y1, x2, y2], ...], ...}``
+        (see :mod:`~.boxes`)."""
+        if not self.pictures:
+            return
+        with self.guard(f'{stage}/{name}'):
+            producer, source, reproduces = _origin(origin)
+            self.records.append(
+                TraceRecord(
+                    kind='boxes',
+                    phase=self.phase,
+                    iteration=self.iteration,
+                    stage=stage,
+                    name=name,
+                    values=dict(compute()),
+                    producer=producer,
+                    source=source,
+                    reproduces=reproduces))
+
+    def keep_images(self, compute):
+        """Keep the batch's images for the pictures (when they are on):
+        ``compute()`` returns uint8 BGR arrays, one per image."""
+        if self.pictures:
+            with self.guard('images for the pictures'):
+                self.images = list(compute())
 
     def losses(self, log_vars):
         """Record the scalar losses that ``_parse_losses`` produced."""

@@ -9,6 +9,8 @@ Kinds:
                  (``known`` names the mmdet behaviour a disagreement is).
     ``stats``    small statistics of a stage (counts, quantiles).
     ``loss``     one loss value.
+    ``boxes``    boxes of one image to draw (positives, proposals, ...), in
+                 the coordinates of the network's input.
     ``summary``  closes an iteration: how many records and mismatches.
 """
 from dataclasses import asdict, dataclass, field

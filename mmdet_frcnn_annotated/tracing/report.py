@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 from .. import explain
 from .annotate import anchor_for, anchors, stage_anchor
+from .flow import render_flow
 from .known_behaviours import by_key
 from .records import TraceRecord
 from .symbols import meaning
@@ -106,12 +107,13 @@ def render_report(records, listing=None, pictures=None):
     lines += [
         f'| {k} | {v} | {meaning(k)} |' for k, v in head.values.items()
     ] + ['']
+    lines += render_flow(records)
     lines += _pictures(pictures)
 
     stages = OrderedDict()
     losses = []
     for record in body:
-        if record.kind == 'call':
+        if record.kind in ('call', 'boxes'):
             continue
         if record.kind == 'loss':
             losses.append(record)

@@ -22,6 +22,9 @@ Keys:
         page per language.
     log_stats (bool): put the sampled anchors and RoIs and the proposals
         kept of every train step into mmdet's log (``log_vars``).
+    pictures (bool): draw PNG pictures of each traced step beside its
+        report (input and ground truth, anchors, positives, proposals,
+        sampled RoIs, detections).
 """
 from dataclasses import dataclass, field, fields, replace
 from typing import List, Optional
@@ -29,7 +32,8 @@ from typing import List, Optional
 from ..explain import LANGUAGES
 
 PHASES = ('train', 'val', 'test')
-_BOOLEANS = ('collect_stats', 'strict', 'listing', 'log_stats')
+_BOOLEANS = ('collect_stats', 'strict', 'listing', 'log_stats',
+             'pictures')
 DEFAULT_OUT_DIR = 'work_dirs/shape_trace'
 
 
@@ -46,6 +50,7 @@ class TraceSettings:
     listing_functions: List[str] = field(default_factory=list)
     language: List[str] = field(default_factory=lambda: list(LANGUAGES))
     log_stats: bool = True
+    pictures: bool = True
 
     @classmethod
     def from_config(cls, cfg=None):

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os.path as osp
 
+from ..drawing import encoded_pictures
 from .capture import LineCapture
 from .recorder import ShapeRecorder
 from .report import read_jsonl
@@ -28,6 +29,7 @@ class ShapeTracer:
         self.test_phase = 'test'
         self.resumed = False
         self.train_iteration = None
+        self.on_stage = None  # given to every recorder (progress display)
         self._own_train_steps = 0
         self._test_batches = 0
         self._writers = None
@@ -99,10 +101,15 @@ class ShapeTracer:
             recorder.add_capture(capture)
 
     def finish(self, recorder):
-        """Write the step's records and report, and log one line."""
+        """Write the step's records, pictures and report, and log one
+        line."""
         records = recorder.finish()
+        pictures = self._draw(recorder, records)
         try:
             jsonl, reports = self._open_writers()
+            if pictures:
+                records[-1].values['pictures'] = reports.write_pictures(
+                    records[0].phase, records[0].iteration, pictures)
             jsonl.write(records)
             report_path = reports.write(records)
         except Exception as err:  # never let tracing stop training
@@ -130,11 +137,27 @@ class ShapeTracer:
 
     # helpers -----------------------------------------------------------------
     def _recorder(self, phase, iteration):
-        return ShapeRecorder(
+        recorder = ShapeRecorder(
             phase,
             iteration,
             strict=self.settings.strict,
-            collect_stats=self.settings.collect_stats)
+            collect_stats=self.settings.collect_stats,
+            pictures=self.settings.pictures)
+        recorder.on_stage = self.on_stage
+        return recorder
+
+    def _draw(self, recorder, records):
+        """The step's pictures as PNG bytes; a drawing failure is one more
+        recording error of the step, and the step goes on without them."""
+        images, recorder.images = recorder.images, []
+        if not images:
+            return []
+        try:
+            return encoded_pictures(records, images)
+        except Exception as err:  # never let drawing stop training
+            records[-1].values['errors'].append(
+                f'pictures: {type(err).__name__}: {err}')
+            return []
 
     def _already_traced(self):
         """(phase, iteration) of the complete iterations that the trace file

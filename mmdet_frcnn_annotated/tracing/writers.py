@@ -39,18 +39,37 @@ class JsonLinesWriter:
 
 class MarkdownReportWriter:
     """Writes ``<phase>_iter<k>[_rank<r>].md`` for each traced iteration,
-    and beside it the listing ``<same name>.listing.<language>.md`` in each
-    language when the iteration has a line capture."""
+    beside it the listing ``<same name>.listing.<language>.md`` in each
+    language when the iteration has a line capture, and the pictures
+    ``<same name>.<kind>.png`` when it has them."""
 
     def __init__(self, out_dir, rank=0, languages=('en', )):
         self.out_dir = out_dir
         self.rank = rank
         self.languages = list(languages)
 
-    def path_for(self, phase, iteration, language=None):
+    def path_for(self, phase, iteration, language=None, picture=None):
         suffix = f'_rank{self.rank}' if self.rank else ''
         tail = f'.listing.{language}.md' if language else '.md'
+        if picture:
+            tail = f'.{picture}.png'
         return osp.join(self.out_dir, f'{phase}_iter{iteration}{suffix}{tail}')
+
+    def write_pictures(self, phase, iteration, pictures):
+        """Write each ``(Picture, png bytes)`` as
+        ``<phase>_iter<k>.<kind>.png``; returns what the summary of the step
+        says of them: kind, title, file, boxes drawn and bytes."""
+        os.makedirs(self.out_dir, exist_ok=True)
+        written = []
+        for picture, data in pictures:
+            path = self.path_for(phase, iteration, picture=picture.kind)
+            with open(path, 'wb') as f:
+                f.write(data)
+            written.append(
+                dict(kind=picture.kind, title=picture.title,
+                     file=osp.basename(path), boxes=picture.boxes,
+                     bytes=len(data)))
+        return written
 
     def write(self, records):
         first = records[0]
@@ -63,7 +82,10 @@ class MarkdownReportWriter:
         }
         os.makedirs(self.out_dir, exist_ok=True)
         main_listing = names.get(self.languages[0]) if names else None
-        _write_text(path, render_report(records, listing=main_listing))
+        pictures = [(p['title'], p['file'])
+                    for p in records[-1].values.get('pictures', [])]
+        _write_text(path, render_report(records, listing=main_listing,
+                                        pictures=pictures))
         for language, name in names.items():
             _write_text(
                 osp.join(self.out_dir, name),

@@ -203,10 +203,11 @@ def test_one_rank_traces_the_other_not(tmp_path):
 
     # only the tracing rank wrote, and its iteration is complete
     trace_dir = osp.join(tmp, 'trace')
-    assert sorted(os.listdir(trace_dir)) == [
+    pictures = ['anchors', 'input', 'proposals', 'roi_samples', 'rpn_targets']
+    assert sorted(os.listdir(trace_dir)) == sorted([
         'trace_rank1.jsonl', 'train_iter0_rank1.listing.en.md',
         'train_iter0_rank1.listing.zh.md', 'train_iter0_rank1.md'
-    ]
+    ] + [f'train_iter0_rank1.{kind}.png' for kind in pictures])
     path = osp.join(trace_dir, 'trace_rank1.jsonl')
     (group, ) = read_jsonl(path)
     with open(path, encoding='utf-8') as f:

@@ -62,3 +62,12 @@ def test_line_capture_was_on_in_both_phases(stepped_models):
         calls = [r for r in records if r.kind == 'call']
         assert len(calls) > 20  # the step ran under the line capture
         assert records[-1].values['errors'] == []
+
+
+def test_pictures_were_drawn_in_both_phases(stepped_models):
+    """The numbers above hold with the pictures on: the traced model drew
+    them (the pictures are on by default)."""
+    for phase, records in stepped_models['trace'].items():
+        kinds = [p['kind'] for p in records[-1].values['pictures']]
+        assert 'input' in kinds and 'proposals' in kinds, phase
+        assert any(r.kind == 'boxes' for r in records), phase

@@ -29,6 +29,7 @@ def test_phases_select():
     (dict(iterations=['a']), "'iterations' must be a list"),
     (dict(strict='yes'), "'strict' must be True or False, got 'yes'"),
     (dict(listing=1), "'listing' must be True or False"),
+    (dict(pictures='no'), "'pictures' must be True or False, got 'no'"),
     (dict(language='fr'), "language \\['fr'\\]"),
     (dict(language=[]), 'trace language'),
     (dict(listing_functions=[3]), "'listing_functions' must be a string"),

@@ -7,10 +7,12 @@ image i; P_i, Q_i sampled positive and negative anchors of image i.
 Every override calls ``super()`` with the same arguments and records what
 came back; with no active recorder each costs one function call.
 """
+import torch
 from mmdet.models.builder import HEADS
 from mmdet.models.dense_heads import AnchorHead
 
 from ...registry import register
+from ...tracing.boxes import LIMITS, box_values, levels_of, spread
 from ...tracing.observers import (ObservedAssigner, ObservedSampler,
                                   observe_modules)
 from ...tracing.log_stats import get_counts
@@ -101,6 +103,15 @@ class AnnotatedAnchorHead(AnchorHead):
 
     def _record_anchors(self, rec, anchor_list, valid_flag_list):
         generator = self.anchor_generator
+        rec.boxes(
+            f'{self.trace_scope}/anchors', 'base anchors', lambda: dict(
+                box_values(
+                    0, torch.cat(generator.base_anchors),
+                    levels=[level for level, base in zip(
+                        self.trace_levels, generator.base_anchors)
+                            for _ in range(base.shape[0])]),
+                strides=[stride[0] for stride in generator.strides]),
+            (generator, 'gen_base_anchors'))
         for index, level in enumerate(self.trace_levels):
             stage = f'{self.trace_scope}/anchors/P{level}'
             cells = f'h_{level}*w_{level}*A'
@@ -159,6 +170,39 @@ class AnnotatedAnchorHead(AnchorHead):
             return named
 
         rec.stats(stage, 'label values', label_counts, origin)
+        if unmap_outputs:
+            self._record_sampled_anchors(rec, i, stage, flat_anchors, labels,
+                                         label_weights)
+
+    def _record_sampled_anchors(self, rec, i, stage, flat_anchors, labels,
+                                label_weights):
+        """The sampled positive anchors of image i, and some of its sampled
+        negatives, with the level of each (``labels`` has T rows, level by
+        level)."""
+        origin = (self, '_get_targets_single')
+        sampled = label_weights > 0
+        background = self.num_classes
+
+        def anchors(mask, limit=None):
+            sizes = [
+                rec.symbols.evaluate(f'h_{level}*w_{level}*A')
+                for level in self.trace_levels
+            ]
+            indices = mask.nonzero(as_tuple=False).squeeze(1)
+            picked = indices[torch.as_tensor(spread(len(indices), limit))]\
+                if limit else indices
+            values = box_values(
+                i, flat_anchors[picked],
+                levels=levels_of(picked.tolist(), sizes, self.trace_levels))
+            values['total'] = len(indices)
+            return values
+
+        rec.boxes(stage, 'positive anchors',
+                  lambda: anchors(sampled & (labels < background)), origin)
+        rec.boxes(
+            stage, 'negative anchors', lambda: anchors(
+                sampled & (labels == background),
+                LIMITS['negative_anchors']), origin)
 
     def get_targets(self, anchor_list, valid_flag_list, gt_bboxes_list,
                     img_metas, *args, **kwargs):

@@ -16,6 +16,7 @@ from mmdet.models.builder import HEADS
 from mmdet.models.dense_heads import RPNHead
 
 from ...registry import register
+from ...tracing.boxes import LIMITS, box_values
 from ...tracing.recorder import get_recorder
 from .annotated_anchor_head import AnnotatedAnchorHead
 
@@ -179,6 +180,11 @@ class AnnotatedRPNHead(RPNHead, AnnotatedAnchorHead):
         rec.stats(
             stage, 'proposals per level', lambda: self._per_level_counts(
                 level_ids, keep[:max_per_img]), batched_nms)
+        rec.boxes(
+            stage, 'top proposals', lambda: box_values(
+                i, proposals, LIMITS['proposals'], scores=proposals[:, 4],
+                levels=[self.trace_levels[idx] for idx in level_ids[keep[
+                    :LIMITS['proposals']]].tolist()]), origin)
 
     def _per_level_counts(self, level_ids, kept):
         num_levels = len(self.trace_levels)

@@ -13,10 +13,13 @@ override calls the same mmdet code in the same order.
 """
 import math
 
+import mmcv
+import numpy as np
 from mmdet.models.builder import DETECTORS
 from mmdet.models.detectors import TwoStageDetector
 
 from ...registry import register
+from ...tracing.boxes import box_values
 from ...tracing.log_stats import StepCounts, counting
 from ...tracing.recorder import get_recorder, recording
 from ...tracing.settings import TraceSettings
@@ -139,6 +142,11 @@ class AnnotatedFasterRCNN(TwoStageDetector):
                            (self, 'forward_train'))
                 rec.tensor('input', f'gt_labels[{i}]', labels, [f'G_{i}'],
                            (self, 'forward_train'))
+                rec.boxes(
+                    'input', 'ground truth',
+                    lambda i=i, bboxes=bboxes, labels=labels: box_values(
+                        i, bboxes, labels=labels),
+                    (self, 'forward_train'))
         return super().forward_train(img, img_metas, gt_bboxes, gt_labels,
                                      gt_bboxes_ignore, **kwargs)
 
@@ -160,6 +168,11 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         return results
 
     # helpers -----------------------------------------------------------------
+    def _class_names(self):
+        """The dataset's class names, which mmdet's tools set on the model
+        (``model.CLASSES``), or None."""
+        return getattr(self, 'CLASSES', None)
+
     def _backbone_levels(self):
         """Level l (stride 2^l) of each backbone output. ResNet-like
         backbones give their stage strides (a dilated stage, as in DC5,
@@ -197,6 +210,9 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         with rec.guard('symbols of the batch'):
             self._bind_batch(rec, img)
         rec.tensor('input', 'img', img, ['N', 3, 'H', 'W'], (self, method))
+        rec.keep_images(lambda: _input_images(img, img_metas))
+        rec.boxes('input', 'class names',
+                  lambda: {'classes': list(self._class_names() or [])})
         rec.stats(
             'input', 'img_metas', lambda: {
                 f'image {i}': {
@@ -206,6 +222,27 @@ class AnnotatedFasterRCNN(TwoStageDetector):
                 }
                 for i, meta in enumerate(img_metas)
             }, (self, method))
+
+
+def _input_images(img, img_metas):
+    """The batch as the network saw it, one uint8 BGR array per image cut
+    to its ``img_shape``: de-normalised with the pipeline's
+    ``img_norm_cfg``, or stretched to 0..255 when the metas lack it."""
+    norm = img_metas[0].get('img_norm_cfg')
+    if norm is not None:
+        images = mmcv.tensor2imgs(
+            img.detach(), mean=norm['mean'], std=norm['std'],
+            to_rgb=norm['to_rgb'])
+    else:
+        array = img.detach().float().cpu().numpy().transpose(0, 2, 3, 1)
+        low = array.min(axis=(1, 2, 3), keepdims=True)
+        high = array.max(axis=(1, 2, 3), keepdims=True)
+        images = list(((array - low) / np.maximum(high - low, 1e-6) *
+                       255).astype(np.uint8))
+    return [
+        np.ascontiguousarray(image[:meta['img_shape'][0], :meta[
+            'img_shape'][1]]) for image, meta in zip(images, img_metas)
+    ]
 
 
 def _plain(value):

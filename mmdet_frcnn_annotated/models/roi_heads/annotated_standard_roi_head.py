@@ -12,6 +12,7 @@ from mmdet.models.builder import HEADS
 from mmdet.models.roi_heads import StandardRoIHead
 
 from ...registry import register
+from ...tracing.boxes import LIMITS, box_values
 from ...tracing.observers import (ObservedAssigner, ObservedSampler,
                                   observe_modules)
 from ...tracing.recorder import get_recorder
@@ -186,6 +187,10 @@ class AnnotatedStandardRoIHead(StandardRoIHead):
             rec.tensor(stage, 'det_bboxes (x1, y1, x2, y2, score)', bboxes,
                        [f'D_{i}', 5], origin)
             rec.tensor(stage, 'det_labels', labels, [f'D_{i}'], origin)
+            rec.boxes(
+                stage, 'detections', lambda i=i, bboxes=bboxes, labels=labels:
+                self._detections_to_draw(i, bboxes, labels, img_metas[i],
+                                         rescale), origin)
             rec.stats(
                 stage, 'detections', lambda bboxes=bboxes: {
                     'kept': bboxes.shape[0],
@@ -193,3 +198,14 @@ class AnnotatedStandardRoIHead(StandardRoIHead):
                     'score_thr': rcnn_test_cfg.score_thr,
                 }, origin)
         return det_bboxes, det_labels
+
+    def _detections_to_draw(self, i, bboxes, labels, img_meta, rescale):
+        """The best detections of image i in the network input's
+        coordinates (``rescale`` maps them back to the original image)."""
+        boxes = bboxes[:LIMITS['detections'], :4]
+        if rescale:
+            boxes = boxes * boxes.new_tensor(img_meta['scale_factor'])
+        scores = bboxes[:, 4] if bboxes.shape[1] > 4 else []  # (0, 4): empty
+        values = box_values(i, boxes, scores=scores, labels=labels)
+        values['total'] = bboxes.shape[0]
+        return values

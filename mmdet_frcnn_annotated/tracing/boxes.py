@@ -1,0 +1,73 @@
+"""What the pictures of a traced step draw, as plain data.
+
+Each ``boxes`` record holds the boxes of one image in the coordinates of
+the network's input (the resized, padded image), with optional columns of
+the same length:
+
+- ``boxes``: ``[[x1, y1, x2, y2], ...]``, rounded to 0.1 pixel;
+- ``levels``: the FPN level number l of each box (anchors, proposals);
+- ``scores``: a score per box (proposals, detections);
+- ``labels``: the class index of each box (ground truth, detections),
+  named by the ``class names`` record of the step;
+- ``is_gt``: whether a sampled RoI is a ground-truth box;
+- ``total``: how many boxes there were before :data:`LIMITS` kept some.
+
+Only traced steps with pictures on call these helpers; each reads its
+tensors off the device once (``tolist``).
+"""
+import bisect
+
+import numpy as np
+
+# At most this many boxes of one image are kept for a picture: all
+# positives are drawn, negatives and proposals are too many to read.
+LIMITS = dict(
+    negative_anchors=40, proposals=50, negative_rois=40, detections=10)
+
+
+def box_values(image, boxes, limit=None, **columns):
+    """The values of a ``boxes`` record.
+
+    Args:
+        image (int): index of the image in the batch.
+        boxes (Tensor): (n, >=4); the first four columns are drawn.
+        limit (int, optional): keep the first ``limit`` boxes (callers
+            order them: by score, or already at random).
+        columns: per-box tensors or lists (``levels``, ``scores``, ...).
+    """
+    total = int(boxes.shape[0])
+    keep = total if limit is None else min(limit, total)
+    values = {
+        'image': image,
+        'total': total,
+        'boxes': [[round(v, 1) for v in row]
+                  for row in boxes[:keep, :4].tolist()],
+    }
+    for name, column in columns.items():
+        column = column[:keep]
+        column = column.tolist() if hasattr(column, 'tolist') else list(
+            column)
+        if name == 'scores':
+            column = [round(float(v), 3) for v in column]
+        values[name] = column
+    return values
+
+
+def spread(count, limit):
+    """``limit`` indices spread evenly over ``range(count)`` (all of them
+    when there are no more than ``limit``)."""
+    if count <= limit:
+        return np.arange(count)
+    return np.linspace(0, count - 1, limit).round().astype(np.int64)
+
+
+def levels_of(indices, level_sizes, levels):
+    """The level of each index into anchors concatenated level by level.
+
+    Args:
+        indices (list[int]): indices into the concatenation.
+        level_sizes (list[int]): anchors of each level (h_l * w_l * A).
+        levels (list[int]): level number l of each level.
+    """
+    ends = np.cumsum(level_sizes).tolist()
+    return [levels[bisect.bisect_right(ends, index)] for index in indices]
