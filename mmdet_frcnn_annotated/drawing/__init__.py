@@ -20,6 +20,8 @@ def encoded_pictures(records, images, max_bytes=MAX_BYTES, max_side=512):
     Returns:
         list[tuple[Picture, bytes]]
     """
+    if images:  # shrinking starts from the size actually drawn
+        max_side = min(max_side, max(max(i.shape[:2]) for i in images))
     while True:
         pictures = draw_pictures(records, images, max_side)
         encoded = [(picture, encode_png(picture.image))
@@ -27,7 +29,7 @@ def encoded_pictures(records, images, max_bytes=MAX_BYTES, max_side=512):
         size = sum(len(data) for _, data in encoded)
         if size <= max_bytes or max_side <= 64:
             return encoded
-        max_side = int(max_side * min(0.9, (max_bytes / size)**0.5))
+        max_side = int(max_side * min(0.9, 0.95 * (max_bytes / size)**0.5))
 
 
 __all__ = ['MAX_BYTES', 'Picture', 'TITLES', 'draw_picture', 'draw_pictures',

@@ -139,33 +139,22 @@ class ShapeRecorder:
 
     def stats(self, stage, name, compute, origin=None):
         """Record small numbers; ``compute()`` runs only if stats are on."""
-        if not self.collect_stats:
-            return
-        with self.guard(f'{stage}/{name}'):
-            producer, source, reproduces = _origin(origin)
-            self.records.append(
-                TraceRecord(
-                    kind='stats',
-                    phase=self.phase,
-                    iteration=self.iteration,
-                    stage=stage,
-                    name=name,
-                    values=dict(compute()),
-                    producer=producer,
-                    source=source,
-                    reproduces=reproduces))
+        if self.collect_stats:
+            self._values('stats', stage, name, compute, origin)
 
     def boxes(self, stage, name, compute, origin=None):
         """Record boxes to draw; ``compute()`` runs only if pictures are on
         and returns ``{'image': i, 'boxes': [[x1, y1, x2, y2], ...], ...}``
         (see :mod:`~.boxes`)."""
-        if not self.pictures:
-            return
+        if self.pictures:
+            self._values('boxes', stage, name, compute, origin)
+
+    def _values(self, kind, stage, name, compute, origin):
         with self.guard(f'{stage}/{name}'):
             producer, source, reproduces = _origin(origin)
             self.records.append(
                 TraceRecord(
-                    kind='boxes',
+                    kind=kind,
                     phase=self.phase,
                     iteration=self.iteration,
                     stage=stage,
