@@ -18,6 +18,7 @@ demo: setup
 	@echo "Trace (JSON lines): $(DEMO_WORK_DIR)/shape_trace/trace_rank0.jsonl"
 	@echo "Walkthrough of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.md"
 	@echo "Annotated listing of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.listing.en.md (and .zh.md)"
+	@echo "Pictures of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.*.png"
 
 test: setup
 	$(PY) -m pytest -q tests

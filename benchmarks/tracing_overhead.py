@@ -11,7 +11,7 @@ resident memory grew after the warm-up, the peak resident memory, and the
 size of the JSON lines of one traced iteration.
 
     python benchmarks/tracing_overhead.py [--rounds 10] [--memory-iters 50]
-        [--size 320 320] [--batch 2]
+        [--size 320 320] [--batch 2] [--variants off stages listing on]
 
 Targets (CPU, R50-FPN, 320x320, 2 images): tracing off <= 1.01x stock,
 tracing on with the listing <= 1.10x stock, with the listing and the
@@ -59,6 +59,9 @@ def step(model, inputs):
     return time.perf_counter() - start
 
 
+VARIANTS = ('off', 'stages', 'listing', 'on')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--rounds', type=int, default=10)
@@ -66,6 +69,10 @@ def main():
     parser.add_argument('--memory-iters', type=int, default=50)
     parser.add_argument('--size', type=int, nargs=2, default=[320, 320])
     parser.add_argument('--batch', type=int, default=2)
+    parser.add_argument(
+        '--variants', nargs='+', default=list(VARIANTS), choices=VARIANTS,
+        help='which steps to time (stock is always one); the memory and '
+        'size figures need "on"')
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count())
 
@@ -91,6 +98,8 @@ def main():
                 pictures=False,
                 out_dir=tempfile.mkdtemp(prefix='trace_bench_listing_'))),
         on=build_model(True, trace=dict(interval=1, out_dir=out_dir)))
+    models = {name: model for name, model in models.items()
+              if name == 'stock' or name in args.variants}
     state = models['stock'].state_dict()
     for model in models.values():
         model.load_state_dict(state)
@@ -121,6 +130,8 @@ def main():
         print(f'  {name:>6}: {sum(counts.values())}  ' + ', '.join(
             f'{k} {v}' for k, v in counts.items() if v))
 
+    if 'on' not in models or args.memory_iters < 6:
+        return
     traced = models['on']
     jsonl = traced.tracer.jsonl_path
     traced.tracer.close()
@@ -128,7 +139,8 @@ def main():
     traced_so_far = args.warmup + args.rounds + 1
     pictures = [osp.join(out_dir, name) for name in os.listdir(out_dir)
                 if name.startswith('train_iter0.') and name.endswith('.png')]
-    del models['stock'], models['off'], models['stages'], models['listing']
+    for name in [name for name in models if name != 'on']:
+        del models[name]
     warm = 5
     for index in range(args.memory_iters):
         step(traced, inputs)

@@ -24,6 +24,7 @@ anchors, the assignment of anchors to ground truth and the sampling are
 those of any run; the scores are not those of a trained model.
 """
 import argparse
+import copy
 import glob
 import os
 import os.path as osp
@@ -142,12 +143,15 @@ def training_batch(cfg, config_path):
 
 
 def test_batch(cfg, paths):
-    """``paths`` through the test pipeline, collated as one batch."""
+    """``paths`` through the test pipeline, collated as one batch (padded
+    to the largest image, as mmdet's batch inference does)."""
+    from mmdet.datasets import replace_ImageToTensor
     from mmdet.datasets.pipelines import Compose
     missing = [path for path in paths if not osp.isfile(path)]
     if missing:
         raise SystemExit(f'no image at {", ".join(missing)}')
-    pipeline = Compose(cfg.data.test.pipeline)
+    pipeline = Compose(
+        replace_ImageToTensor(copy.deepcopy(cfg.data.test.pipeline)))
     items = [
         pipeline(dict(img_info=dict(filename=path), img_prefix=None))
         for path in paths

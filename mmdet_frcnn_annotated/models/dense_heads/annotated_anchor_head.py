@@ -189,8 +189,10 @@ class AnnotatedAnchorHead(AnchorHead):
                 for level in self.trace_levels
             ]
             indices = mask.nonzero(as_tuple=False).squeeze(1)
-            picked = indices[torch.as_tensor(spread(len(indices), limit))]\
-                if limit else indices
+            picked = indices
+            if limit:
+                picked = indices[torch.as_tensor(
+                    spread(len(indices), limit), device=indices.device)]
             values = box_values(
                 i, flat_anchors[picked],
                 levels=levels_of(picked.tolist(), sizes, self.trace_levels))
