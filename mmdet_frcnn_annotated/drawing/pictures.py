@@ -221,6 +221,8 @@ def _detections(step, max_side):
                              box[0] * scale,
                              box[1] * scale - canvas.LINE_HEIGHT,
                              canvas.class_colour(label))
+        if not dets['total']:
+            return f'image {i}: no detection kept (none above score_thr)', 0
         return (f'image {i}: best {len(dets["boxes"])} of {dets["total"]} '
                 f'detections', drawn)
 
