@@ -49,19 +49,9 @@ def main(argv=None):
         default=list(LANGUAGES),
         help='languages of the annotated listing (default: all)')
     args = parser.parse_args(argv)
-    if not osp.isfile(args.trace):
-        raise SystemExit(f'no trace file at {args.trace}')
     writer = MarkdownReportWriter(
         args.out_dir or osp.dirname(args.trace), languages=args.language)
-    problems = []
-    paths = [
-        writer.write(records)
-        for records in read_jsonl(args.trace, problems)
-    ]
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if not paths:
-        raise SystemExit(f'{args.trace} holds no complete traced iteration')
+    paths = [writer.write(records) for records in _groups(args.trace)]
     for path in paths:
         print(path)
     return paths
