@@ -95,7 +95,7 @@ def _draw(kind, step, max_side):
     return Picture(kind, TITLES[kind], image, boxes)
 
 
-# one panel per image ----------------------------------------------------------
+# one panel per image ---------------------------------------------------------
 def _panels(step, max_side, draw):
     """Each image scaled to ``max_side`` with ``draw(panel, i, scale)``
     applied and its caption above; all side by side. ``draw`` returns its
@@ -229,7 +229,7 @@ def _detections(step, max_side):
     return _panels(step, max_side, draw)
 
 
-# anchors ----------------------------------------------------------------------
+# anchors ---------------------------------------------------------------------
 def _anchors(step, max_side):
     """The base anchors centred on the first image, everything at one
     scale: the canvas holds the image and the largest anchor."""

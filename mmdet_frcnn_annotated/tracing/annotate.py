@@ -13,7 +13,7 @@ import textwrap
 from .. import explain
 from .known_behaviours import known_behaviour
 from .line_shapes import templates
-from .symbols import SymbolError, SymbolTable
+from .symbols import SymbolError, SymbolTable, shape_text
 
 _ROI_CLASSES = ('StandardRoIHead', 'AnnotatedStandardRoIHead',
                 'BBoxTestMixin', 'BBoxHead', 'ConvFCBBoxHead',
@@ -146,11 +146,6 @@ def _only_records(node):
 
 
 # one annotation --------------------------------------------------------------
-def _shape(dims):
-    inner = ', '.join(str(d) for d in dims)
-    return f'({inner},)' if len(dims) == 1 else f'({inner})'
-
-
 class Annotator:
     """Turns the description of a bound value into ``shape = symbols``."""
 
@@ -229,7 +224,7 @@ class Annotator:
     def _match_shape(self, template, shape):
         dims = _split_dims(template)
         if len(dims) != len(shape):
-            return _shape(dims), False
+            return shape_text(dims), False
         if all(dim == '_' or dim.isdigit() for dim in dims):
             return None, None  # nothing symbolic to say
         shown, fits, expected_shape = [], True, []
@@ -245,7 +240,7 @@ class Annotator:
             expected_shape.append(expected)
             fits = fits and expected == value
         self._expected = expected_shape
-        return _shape(shown), fits
+        return shape_text(shown), fits
 
     def _match_list(self, head, inner, desc):
         if desc[0] != 'L' or not desc[2]:
@@ -310,7 +305,7 @@ def _concrete(desc):
     kind = desc[0]
     if kind == 'T':
         dtype = '' if desc[2] == 'float32' else f' {desc[2]}'
-        return _shape(desc[1]) + dtype
+        return shape_text(desc[1]) + dtype
     if kind == 'V':
         return repr(desc[1])
     if kind == 'L' and not desc[2]:

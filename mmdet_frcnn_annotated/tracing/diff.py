@@ -23,7 +23,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, List, Tuple
 
-from .report import _cell, _shape
+from .report import _cell
+from .symbols import shape_text
 
 ABSENT = '—'  # a cell for what one side does not have
 
@@ -211,7 +212,7 @@ def _dims(record, attr):
     if record is None:
         return ABSENT
     dims = getattr(record, attr)
-    return _cell(_shape(dims)) if dims is not None else ''
+    return _cell(shape_text(dims)) if dims is not None else ''
 
 
 def _side(label, key, name):

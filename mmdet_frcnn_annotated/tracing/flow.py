@@ -11,6 +11,8 @@ training and the test path.
 import re
 from collections import OrderedDict, namedtuple
 
+from .symbols import shape_text
+
 # Box label of each stage family; an unknown family is labelled by itself.
 LABELS = OrderedDict([
     ('input', 'input'),
@@ -211,14 +213,8 @@ def _item(record, with_pass):
                 f'pass {p}' if p.isdigit() else p for p in passes)
     dims, symbolic = record.shape or [], record.symbolic
     if not symbolic or [str(s) for s in symbolic] == [str(d) for d in dims]:
-        return f'{name} {_shape(dims)}'
-    return f'{name} {_shape(symbolic)} = {_shape(dims)}'
-
-
-def _shape(dims):
-    """Python's tuple notation: (), (4,), (2, 3)."""
-    inner = ', '.join(str(d) for d in dims)
-    return f'({inner},)' if len(dims) == 1 else f'({inner})'
+        return f'{name} {shape_text(dims)}'
+    return f'{name} {shape_text(symbolic)} = {shape_text(dims)}'
 
 
 def _levels(per_level):

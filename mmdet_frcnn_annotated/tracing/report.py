@@ -11,7 +11,7 @@ from .annotate import anchor_for, anchors, stage_anchor
 from .flow import render_flow
 from .known_behaviours import by_key
 from .records import TraceRecord
-from .symbols import meaning
+from .symbols import meaning, shape_text
 
 # One sentence per stage family: what happens there, in the report's symbols.
 STAGE_NOTES = OrderedDict([
@@ -57,12 +57,6 @@ def _note(stage):
         if stage.startswith(prefix) and len(prefix) > len(best):
             best = prefix
     return STAGE_NOTES.get(best, '')
-
-
-def _shape(dims):
-    """Python's tuple notation: (), (4,), (2, 3)."""
-    inner = ', '.join(str(d) for d in dims)
-    return f'({inner},)' if len(dims) == 1 else f'({inner})'
 
 
 def _mark(record):
@@ -146,11 +140,11 @@ def render_report(records, listing=None, pictures=None):
                           if link_maps and r.producer else None)
                 if target:
                     where += f' [listing]({listing}#{target})'
-                symbolic = _shape(r.symbolic) if r.symbolic else ''
+                symbolic = shape_text(r.symbolic) if r.symbolic else ''
                 mark = _mark(r)
                 if r.ok is False and not r.known:
-                    mark += f' expected {_shape(r.expected)}'
-                lines.append(f'| {_cell(r.name)} | {_shape(r.shape)} | '
+                    mark += f' expected {shape_text(r.expected)}'
+                lines.append(f'| {_cell(r.name)} | {shape_text(r.shape)} | '
                              f'{_cell(symbolic)} | {mark} | {_cell(where)} |')
             lines.append('')
         for r in group:

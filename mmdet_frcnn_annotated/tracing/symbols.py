@@ -114,3 +114,9 @@ def level_of_stride(stride):
     """FPN level l of a stride 2^l (AnchorGenerator keeps (sw, sh) pairs)."""
     stride = stride[0] if isinstance(stride, (tuple, list)) else stride
     return int(round(math.log2(stride)))
+
+
+def shape_text(dims):
+    """A shape in Python's tuple notation: (), (4,), (2, 3)."""
+    inner = ', '.join(str(d) for d in dims)
+    return f'({inner},)' if len(dims) == 1 else f'({inner})'
