@@ -181,6 +181,16 @@ def count_host_syncs():
             setattr(owner, name, original)
 
 
+def assert_matches_golden(request, path, text):
+    """``text`` equals the golden file at ``path``; with
+    ``--regenerate-golden`` the file is rewritten from ``text`` first."""
+    if request.config.getoption('--regenerate-golden'):
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(text)
+    with open(path, encoding='utf-8') as f:
+        assert text == f.read()
+
+
 def pytest_addoption(parser):
     parser.addoption(
         '--regenerate-golden',

@@ -9,6 +9,7 @@ import re
 import pytest
 import torch
 
+from conftest import assert_matches_golden
 from mmdet_frcnn_annotated.cli import report as report_cli
 from mmdet_frcnn_annotated.tracing import render_listing
 
@@ -168,12 +169,8 @@ def test_listing_matches_golden_file(stepped_models, request, language):
     --regenerate-golden`` after a deliberate change."""
     text = render_listing(stepped_models['trace']['train'], language,
                           report='train_iter0.md', redact=True)
-    golden = osp.join(DATA, f'listing_golden.{language}.md')
-    if request.config.getoption('--regenerate-golden'):
-        with open(golden, 'w', encoding='utf-8') as f:
-            f.write(text)
-    with open(golden, encoding='utf-8') as f:
-        assert text == f.read()
+    assert_matches_golden(
+        request, osp.join(DATA, f'listing_golden.{language}.md'), text)
 
 
 def test_report_names_reimplemented_steps(stepped_models):

@@ -6,6 +6,7 @@ import os.path as osp
 import pytest
 import torch
 
+from conftest import assert_matches_golden
 from mmdet_frcnn_annotated.cli import report as report_cli
 from mmdet_frcnn_annotated.tracing import (SCHEMA_VERSION, ShapeTracer,
                                            TraceSettings, read_jsonl,
@@ -142,12 +143,7 @@ def test_report_matches_golden_file(request):
     rec.stats('rpn_head/targets/img0', 'assignment',
               lambda: dict(positive=5, negative=2870, ignored=5))
     rec.losses({'loss_rpn_cls': 0.6931, 'loss': 2.25})
-    text = render_report_of(rec)
-    if request.config.getoption('--regenerate-golden'):
-        with open(GOLDEN, 'w', encoding='utf-8') as f:
-            f.write(text)
-    with open(GOLDEN, encoding='utf-8') as f:
-        assert text == f.read()
+    assert_matches_golden(request, GOLDEN, render_report_of(rec))
 
 
 def render_report_of(recorder):
