@@ -1,12 +1,15 @@
 # make demo   set up .venv/ if needed, train the toy config on CPU, evaluate,
 #             and print where the shape trace and reports are.
-# make test   set up .venv/ if needed and run the test suite.
+# make test   set up .venv/ if needed and run the test suite (without the
+#             tests marked slow).
+# make test-slow  the tests marked slow: the Faster R-CNN family, each
+#             member trained and tested against stock mmdet.
 # make bench  tracing overhead and memory figures (benchmarks/).
 PY := .venv/bin/python
 DEMO_CONFIG := configs/toy/annotated_faster_rcnn_r50_fpn_toy_cpu.py
 DEMO_WORK_DIR := work_dirs/demo
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test test-slow bench clean
 
 setup:
 	bash scripts/setup_env.sh
@@ -21,7 +24,10 @@ demo: setup
 	@echo "Pictures of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.*.png"
 
 test: setup
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m "not slow" tests
+
+test-slow: setup
+	$(PY) -m pytest -q -m slow tests
 
 bench: setup
 	$(PY) benchmarks/tracing_overhead.py

@@ -116,8 +116,12 @@ def stepped_models(tmp_path_factory):
     """One train step and one test step of stock FasterRCNN, the annotated
     model with tracing off, and with tracing on (through its tracer, so the
     trace is written to disk). All share one state_dict."""
-    from mmdet_frcnn_annotated.tracing import read_jsonl
-    out_dir = str(tmp_path_factory.mktemp('trace'))
+    return make_stepped_models(str(tmp_path_factory.mktemp('trace')))
+
+
+def make_stepped_models(out_dir):
+    """What :func:`stepped_models` holds, traced into ``out_dir``."""
+    from mmdet_frcnn_annotated.tracefile import read_trace
     stock = build_model(False)
     state = stock.state_dict()
     off = build_model(True, seed=1, trace=dict(phases=[]))
@@ -129,7 +133,7 @@ def stepped_models(tmp_path_factory):
     for name, model in (('stock', stock), ('off', off), ('on', on)):
         if name == 'on':
             recorder = model.tracer.start_train()
-            from mmdet_frcnn_annotated.tracing import recording
+            from mmdet_frcnn_annotated.runtime.recorder import recording
             # as train_step does: the recorder and the line capture
             with recording(recorder), model.tracer.capture(recorder):
                 losses, grads, log_vars = _losses_and_grads(
@@ -142,7 +146,7 @@ def stepped_models(tmp_path_factory):
         dets = _detections(model, copy.deepcopy(inputs))
         runs[name] = dict(model=model, losses=losses, grads=grads, dets=dets)
     on.tracer.close()
-    traces = read_jsonl(osp.join(out_dir, 'trace_rank0.jsonl'))
+    traces = read_trace(osp.join(out_dir, 'trace_rank0.jsonl'))
     runs['trace'] = {records[0].phase: records for records in traces}
     runs['out_dir'] = out_dir
     runs['inputs'] = inputs
@@ -181,18 +185,15 @@ def count_host_syncs():
             setattr(owner, name, original)
 
 
-def assert_matches_golden(request, path, text):
-    """``text`` equals the golden file at ``path``; with
-    ``--regenerate-golden`` the file is rewritten from ``text`` first."""
-    if request.config.getoption('--regenerate-golden'):
-        with open(path, 'w', encoding='utf-8') as f:
-            f.write(text)
+GOLDEN_DIR = osp.join(REPO, 'tests', 'data')
+
+
+def assert_matches_golden(path, text):
+    """``text`` equals the golden file at ``path``. The golden files are
+    written by ``scripts/regenerate_golden.py``, never by a test."""
     with open(path, encoding='utf-8') as f:
-        assert text == f.read()
-
-
-def pytest_addoption(parser):
-    parser.addoption(
-        '--regenerate-golden',
-        action='store_true',
-        help='rewrite the golden files under tests/data/ from the code')
+        golden = f.read()
+    assert text == golden, (
+        f'{path} differs from what the code renders; after a deliberate '
+        f'change, run `python scripts/regenerate_golden.py` and review the '
+        f'diff')

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from conftest import TOY_CONFIG
-from mmdet_frcnn_annotated.cli import train as train_cli
+from mmdet_frcnn_annotated.cli import train_command as train_cli
 from mmdet_frcnn_annotated.hooks import ResumeOnCpuHook
-from mmdet_frcnn_annotated.tracing import read_jsonl
+from mmdet_frcnn_annotated.tracefile import read_trace
 
 _OPTIONS = ['lr_config.warmup_iters=1', 'checkpoint_config.interval=2',
             'custom_hooks.1.interval=1', 'custom_hooks.1.listing=False']
@@ -50,7 +50,7 @@ def test_resume_continues_training_and_trace(tmp_path):
     heads = [(r['phase'], r['iteration']) for r in lines
              if r['kind'] == 'symbols']
     assert heads == [('train', 0), ('train', 1), ('train', 2)]
-    groups = read_jsonl(osp.join(trace_dir, 'trace_rank0.jsonl'))
+    groups = read_trace(osp.join(trace_dir, 'trace_rank0.jsonl'))
     assert [g[-1].values['mismatches'] for g in groups] == [0, 0, 0]
     for iteration in (0, 1, 2):
         assert osp.exists(osp.join(trace_dir, f'train_iter{iteration}.md'))

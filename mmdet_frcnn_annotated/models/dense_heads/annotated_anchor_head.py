@@ -12,12 +12,12 @@ from mmdet.models.builder import HEADS
 from mmdet.models.dense_heads import AnchorHead
 
 from ...registry import register
-from ...tracing.boxes import LIMITS, box_values, levels_of, spread
-from ...tracing.observers import (ObservedAssigner, ObservedSampler,
+from ...runtime.boxes import LIMITS, box_values, levels_of, spread
+from ...runtime.observers import (ObservedAssigner, ObservedSampler,
                                   observe_modules)
-from ...tracing.log_stats import get_counts
-from ...tracing.recorder import get_recorder
-from ...tracing.symbols import level_of_stride
+from ...runtime.log_stats import get_counts
+from ...runtime.recorder import get_recorder
+from ...knowledge.symbols import level_of_stride
 
 
 @register(HEADS)

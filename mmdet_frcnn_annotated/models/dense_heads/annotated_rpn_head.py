@@ -16,8 +16,8 @@ from mmdet.models.builder import HEADS
 from mmdet.models.dense_heads import RPNHead
 
 from ...registry import register
-from ...tracing.boxes import LIMITS, box_values
-from ...tracing.recorder import get_recorder
+from ...runtime.boxes import LIMITS, box_values
+from ...runtime.recorder import get_recorder
 from .annotated_anchor_head import AnnotatedAnchorHead
 
 

@@ -19,12 +19,14 @@ from mmdet.models.builder import DETECTORS
 from mmdet.models.detectors import TwoStageDetector
 
 from ...registry import register
-from ...tracing.boxes import box_values
-from ...tracing.log_stats import StepCounts, counting
-from ...tracing.recorder import get_recorder, recording
-from ...tracing.settings import TraceSettings
-from ...tracing.symbols import level_of_stride
-from ...tracing.tracer import ShapeTracer
+from ...knowledge.stages import CONFIG_FACTS
+from ...runtime.boxes import box_values
+from ...runtime.config_facts import config_facts
+from ...runtime.log_stats import StepCounts, counting
+from ...runtime.recorder import get_recorder, recording
+from ...runtime.settings import TraceSettings
+from ...knowledge.symbols import level_of_stride
+from ...tracer import ShapeTracer
 from .cpu_compat import cuda_or_stay, drop_cpu_scatter_axis
 
 
@@ -34,7 +36,7 @@ class AnnotatedFasterRCNN(TwoStageDetector):
 
     Args:
         trace (dict, optional): tracing settings, see
-            :class:`~mmdet_frcnn_annotated.tracing.settings.TraceSettings`.
+            :class:`~mmdet_frcnn_annotated.runtime.settings.TraceSettings`.
             Both ``tools/train.py`` (with ``ShapeTraceHook``) and
             ``tools/test.py`` honour them.
         Others as mmdet's ``FasterRCNN``.
@@ -209,6 +211,7 @@ class AnnotatedFasterRCNN(TwoStageDetector):
     def _record_input(self, rec, img, img_metas, method):
         with rec.guard('symbols of the batch'):
             self._bind_batch(rec, img)
+        rec.config(lambda: config_facts(self, CONFIG_FACTS))
         rec.tensor('input', 'img', img, ['N', 3, 'H', 'W'], (self, method))
         rec.keep_images(lambda: _input_images(img, img_metas))
         rec.boxes('input', 'class names',

@@ -12,11 +12,11 @@ from mmdet.models.builder import HEADS
 from mmdet.models.roi_heads import StandardRoIHead
 
 from ...registry import register
-from ...tracing.boxes import LIMITS, box_values
-from ...tracing.observers import (ObservedAssigner, ObservedSampler,
+from ...runtime.boxes import LIMITS, box_values
+from ...runtime.observers import (ObservedAssigner, ObservedSampler,
                                   observe_modules)
-from ...tracing.recorder import get_recorder
-from ...tracing.symbols import level_of_stride
+from ...runtime.recorder import get_recorder
+from ...knowledge.symbols import level_of_stride
 
 
 @register(HEADS)

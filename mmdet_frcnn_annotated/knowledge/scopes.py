@@ -1,0 +1,38 @@
+"""Which head a watched function or a stage belongs to.
+
+The listing labels and checks a function's shapes by its *scope*: the same
+``MaxIoUAssigner.assign`` has the RPN's symbols (V_i, F_i, P_i) under the
+RPN and the RoI head's (K_i, Fr_i, Pr_i) under the RoI head. A call path's
+scope is decided by the classes of the functions on it.
+"""
+
+# Classes whose methods belong to the RoI head and to the RPN.
+ROI_CLASSES = ('StandardRoIHead', 'AnnotatedStandardRoIHead',
+               'BBoxTestMixin', 'BBoxHead', 'ConvFCBBoxHead',
+               'SingleRoIExtractor')
+RPN_CLASSES = ('BaseDenseHead', 'RPNHead', 'AnchorHead', 'RPNTestMixin',
+               'AnnotatedAnchorHead', 'AnnotatedRPNHead')
+# Functions of the samplers themselves (what else a sampler runs is OHEM's
+# hard-example forward).
+SAMPLER_CLASSES = ('RandomSampler', 'BaseSampler', 'OHEMSampler')
+
+
+def scope_of_path(path):
+    """``'roi_head'``, ``'rpn_head'`` or ``'detector'`` for a call path
+    (names ``'Class.method'``, outermost first); ``'hard_examples'`` for
+    what a sampler runs (OHEM's forward)."""
+    if 'BaseSampler.sample' in path[:-1] and not path[-1].startswith(
+            SAMPLER_CLASSES):
+        return 'hard_examples'
+    owners = [name.split('.')[0] for name in path]
+    if any(owner in ROI_CLASSES for owner in owners):
+        return 'roi_head'
+    if any(owner in RPN_CLASSES for owner in owners):
+        return 'rpn_head'
+    return 'detector'
+
+
+def scope_of_stage(stage):
+    """``'rpn_head'``, ``'roi_head'`` or ``'detector'`` of a stage path."""
+    head = stage.split('/')[0]
+    return head if head in ('rpn_head', 'roi_head') else 'detector'

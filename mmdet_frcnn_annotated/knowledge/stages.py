@@ -1,0 +1,272 @@
+"""The stages of a two-stage detector's step, as named data.
+
+A stage is where the annotated models record (``rpn_head/forward/P2``); a
+stage *family* is its path up to the first component that only says which
+pass it is (``rpn_head/forward``). Each family here has, in this order of
+the step: a label for the flow chart and a note for the stage report
+(both texts per language, ``texts/stages.<lang>.md``, keyed by the family
+and ``<family>@label``), and the arrows of the flow chart
+(:data:`EDGES`) say which tensors go from one family to the next.
+
+A note states values of the learner's config: they come from the
+``config`` record of the step, read off the model by :data:`CONFIG_FACTS`.
+Where the config changes what is true (a sigmoid or a softmax RPN,
+class-specific or class-agnostic regression) the family's ``variant``
+picks the text ``<family>@<variant>``.
+"""
+import re
+from collections import namedtuple
+from dataclasses import dataclass
+from typing import Callable
+
+
+def _no_variant(facts):
+    return None
+
+
+def _rpn_loss(facts):
+    return 'sigmoid' if facts.get('rpn_use_sigmoid') else 'softmax'
+
+
+def _bbox_head(facts):
+    fcs = 'fcs' if facts.get('num_shared_fcs') else 'nofcs'
+    reg = 'agnostic' if facts.get('reg_class_agnostic') else 'specific'
+    return f'{fcs}-{reg}'
+
+
+def _neck(facts):
+    plain_fpn = facts.get('neck') == 'FPN' and not facts.get(
+        'fpn_extra_convs')
+    return None if plain_fpn else 'other'
+
+
+def _rpn_targets(facts):
+    return None if facts.get('rpn_sampling', True) else 'nosampling'
+
+
+def _roi_loss(facts):
+    return 'agnostic' if facts.get('reg_class_agnostic') else 'specific'
+
+
+def _roi_sampling(facts):
+    return 'ohem' if facts.get('rcnn_sampler') == 'OHEMSampler' else None
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage family.
+
+    Attributes:
+        family (str): e.g. ``'rpn_head/targets'``.
+        variant (callable): ``facts -> str | None``; the text
+            ``<family>@<variant>`` is used when it returns a name.
+    """
+    family: str
+    variant: Callable = _no_variant
+
+    def note_key(self, facts):
+        variant = self.variant(facts)
+        return f'{self.family}@{variant}' if variant else self.family
+
+    @property
+    def label_key(self):
+        return f'{self.family}@label'
+
+
+# In the order a step runs them.
+STAGES = (
+    Stage('input'),
+    Stage('backbone'),
+    Stage('neck', _neck),
+    Stage('rpn_head/forward', _rpn_loss),
+    Stage('rpn_head/anchors'),
+    Stage('rpn_head/targets', _rpn_targets),
+    Stage('rpn_head/loss', _rpn_targets),
+    Stage('rpn_head/proposals'),
+    Stage('roi_head/sampling', _roi_sampling),
+    Stage('roi_head/hard_examples'),
+    Stage('roi_head/rois'),
+    Stage('roi_head/bbox_roi_extractor'),
+    Stage('roi_head/shared_head'),
+    Stage('roi_head/bbox_head', _bbox_head),
+    Stage('roi_head/targets'),
+    Stage('roi_head/loss', _roi_loss),
+    Stage('roi_head/detections'),
+)
+FAMILIES = tuple(s.family for s in STAGES)
+
+# A stage path component that only says which pass: a level, an image,
+# the whole batch or the k-th call.
+PASS_COMPONENT = re.compile(r'^(P\d+|img\d+|batch|\d+)$')
+
+
+def stage_family(stage):
+    """``'rpn_head/forward/P2'`` -> ``'rpn_head/forward'``,
+    ``'roi_head/hard_examples/0/bbox_head'`` -> ``'roi_head/hard_examples'``.
+    """
+    parts = []
+    for part in stage.split('/'):
+        if PASS_COMPONENT.match(part):
+            break
+        parts.append(part)
+    return '/'.join(parts) or stage
+
+
+def stage_of(stage):
+    """The :class:`Stage` whose family is the longest prefix of ``stage``,
+    or ``None``."""
+    best = None
+    for known in STAGES:
+        if (stage == known.family or stage.startswith(known.family + '/')) \
+                and (best is None or len(known.family) > len(best.family)):
+            best = known
+    return best
+
+
+# The config values the stage notes quote: name -> dotted path on the
+# detector (attributes, dict keys and list indices); ``.__class__.__name__``
+# gives a type name. A path that does not exist in a config leaves the
+# value out, and a note that needs it is not written.
+CONFIG_FACTS = {
+    'backbone': 'backbone.__class__.__name__',
+    'depth': 'backbone.depth',
+    'neck': 'neck.__class__.__name__',
+    'neck_channels': 'neck.out_channels',
+    'num_outs': 'neck.num_outs',
+    'fpn_extra_convs': 'neck.add_extra_convs',
+    'rpn_use_sigmoid': 'rpn_head.use_sigmoid_cls',
+    'rpn_cls_out_channels': 'rpn_head.cls_out_channels',
+    'rpn_feat_channels': 'rpn_head.feat_channels',
+    'rpn_assigner': 'train_cfg.rpn.assigner.type',
+    'rcnn_assigner': 'train_cfg.rcnn.assigner.type',
+    'rpn_sampling': 'rpn_head.sampling',
+    'rpn_pos_iou_thr': 'train_cfg.rpn.assigner.pos_iou_thr',
+    'rpn_neg_iou_thr': 'train_cfg.rpn.assigner.neg_iou_thr',
+    'rpn_sampler_num': 'train_cfg.rpn.sampler.num',
+    'rpn_pos_fraction': 'train_cfg.rpn.sampler.pos_fraction',
+    'train_nms_pre': 'train_cfg.rpn_proposal.nms_pre',
+    'train_max_per_img': 'train_cfg.rpn_proposal.max_per_img',
+    'train_rpn_nms_iou': 'train_cfg.rpn_proposal.nms.iou_threshold',
+    'test_nms_pre': 'test_cfg.rpn.nms_pre',
+    'test_max_per_img': 'test_cfg.rpn.max_per_img',
+    'test_rpn_nms_iou': 'test_cfg.rpn.nms.iou_threshold',
+    'rcnn_pos_iou_thr': 'train_cfg.rcnn.assigner.pos_iou_thr',
+    'rcnn_neg_iou_thr': 'train_cfg.rcnn.assigner.neg_iou_thr',
+    'rcnn_sampler': 'train_cfg.rcnn.sampler.type',
+    'rcnn_sampler_num': 'train_cfg.rcnn.sampler.num',
+    'rcnn_pos_fraction': 'train_cfg.rcnn.sampler.pos_fraction',
+    'rcnn_add_gt': 'train_cfg.rcnn.sampler.add_gt_as_proposals',
+    'roi_layer': 'roi_head.bbox_roi_extractor.roi_layers.0.__class__.'
+                 '__name__',
+    'roi_output_size': 'roi_head.bbox_roi_extractor.roi_layers.0.'
+                       'output_size.0',
+    'finest_scale': 'roi_head.bbox_roi_extractor.finest_scale',
+    'num_shared_fcs': 'roi_head.bbox_head.num_shared_fcs',
+    'fc_out_channels': 'roi_head.bbox_head.fc_out_channels',
+    'reg_class_agnostic': 'roi_head.bbox_head.reg_class_agnostic',
+    'num_classes': 'roi_head.bbox_head.num_classes',
+    'rcnn_score_thr': 'test_cfg.rcnn.score_thr',
+    'rcnn_max_per_img': 'test_cfg.rcnn.max_per_img',
+    'rcnn_nms_iou': 'test_cfg.rcnn.nms.iou_threshold',
+}
+
+# Values derived from the facts, for the texts.
+DERIVED_FACTS = {
+    'rpn_num_pos': ('rpn_sampler_num', 'rpn_pos_fraction'),
+    'rcnn_num_pos': ('rcnn_sampler_num', 'rcnn_pos_fraction'),
+}
+
+
+# Values that depend on the phase: the RPN keeps ``train_cfg.rpn_proposal``
+# in training and ``test_cfg.rpn`` on the test path.
+PHASE_FACTS = {
+    'nms_pre': ('train_nms_pre', 'test_nms_pre'),
+    'max_per_img': ('train_max_per_img', 'test_max_per_img'),
+    'rpn_nms_iou': ('train_rpn_nms_iou', 'test_rpn_nms_iou'),
+}
+
+
+def with_derived(facts, phase='train'):
+    """``facts`` with the products of :data:`DERIVED_FACTS` and the values
+    of :data:`PHASE_FACTS` for ``phase`` added."""
+    out = dict(facts)
+    for name, (train, test) in PHASE_FACTS.items():
+        source = train if phase == 'train' else test
+        if source in out:
+            out[name] = out[source]
+    for name, (num, fraction) in DERIVED_FACTS.items():
+        if isinstance(out.get(num), int) and isinstance(
+                out.get(fraction), (int, float)):
+            out[name] = int(out[num] * out[fraction])
+    return out
+
+
+Edge = namedtuple('Edge', 'source target family prefixes unless')
+Edge.__doc__ = """An arrow of the flow chart, drawn when both ends ran.
+
+Attributes:
+    source, target (str): stage families at the two ends.
+    family (str): stage family whose tensor records label the arrow.
+    prefixes (tuple[str]): names of those tensors start with one of these,
+        shown in this order.
+    unless (str | None): a family whose presence means the data takes
+        another way (no neck: the backbone feeds the heads).
+"""
+
+_F, _S, _R = 'rpn_head/forward', 'roi_head/sampling', 'roi_head/rois'
+_X, _BH = 'roi_head/bbox_roi_extractor', 'roi_head/bbox_head'
+_SH, _P = 'roi_head/shared_head', 'rpn_head/proposals'
+_HEAD_OUT = ('cls_score', 'bbox_pred')
+ROI_EXTRACTOR = _X
+
+# Every arrow, and where its label comes from.
+EDGES = (
+    Edge('input', 'backbone', 'input', ('img', ), None),
+    Edge('backbone', 'neck', 'backbone', ('C', ), None),
+    Edge('neck', _F, 'neck', ('P', ), None),
+    Edge('backbone', _F, 'backbone', ('C', ), 'neck'),
+    Edge('input', 'rpn_head/targets', 'input', ('gt_bboxes', ), None),
+    Edge('rpn_head/anchors', 'rpn_head/targets', 'rpn_head/anchors',
+         ('anchors', ), None),
+    Edge(_F, 'rpn_head/loss', _F, _HEAD_OUT, None),
+    Edge('rpn_head/targets', 'rpn_head/loss', 'rpn_head/targets',
+         ('labels P', 'bbox_targets P'), None),
+    Edge(_F, _P, _F, _HEAD_OUT, None),
+    Edge('rpn_head/anchors', _P, 'rpn_head/anchors', ('anchors', ), None),
+    Edge(_P, _S, _P, ('proposal_list', ), None),
+    Edge('input', _S, 'input', ('gt_bboxes', ), None),
+    Edge(_S, 'roi_head/hard_examples', 'roi_head/hard_examples',
+         ('rois', ), None),
+    Edge('roi_head/hard_examples', _S, 'roi_head/hard_examples',
+         ('cls_score', ), None),
+    Edge(_S, _R, _R, ('rois', ), None),
+    Edge(_P, _R, _P, ('proposal_list', ), _S),
+    Edge(_R, _X, _R, ('rois', ), None),
+    Edge('neck', _X, 'neck', ('P', ), None),
+    Edge('backbone', _X, 'backbone', ('C', ), 'neck'),
+    Edge(_X, _SH, _X, ('bbox_feats', ), None),
+    Edge(_SH, _BH, _SH, ('bbox_feats', ), None),
+    Edge(_X, _BH, _X, ('bbox_feats', ), _SH),
+    Edge(_S, 'roi_head/targets', _S, ('pos_bboxes', 'neg_bboxes'), None),
+    Edge(_BH, 'roi_head/loss', _BH, _HEAD_OUT, None),
+    Edge('roi_head/targets', 'roi_head/loss', 'roi_head/targets',
+         ('labels', 'bbox_targets'), None),
+    Edge(_BH, 'roi_head/detections', _BH, _HEAD_OUT, None),
+)
+
+
+def flow_position(family):
+    """Index of a family in :data:`STAGES`, or ``None``."""
+    return FAMILIES.index(family) if family in FAMILIES else None
+
+
+# Kinds of picture, in the order a page shows them, and the stage family
+# each one draws the result of.
+PICTURES = (
+    ('input', 'input'),
+    ('anchors', 'rpn_head/anchors'),
+    ('rpn_targets', 'rpn_head/targets'),
+    ('proposals', 'rpn_head/proposals'),
+    ('roi_samples', 'roi_head/sampling'),
+    ('detections', 'roi_head/detections'),
+)

@@ -1,0 +1,337 @@
+"""The functions whose lines the listing shows: the one place they are named.
+
+Each entry names a function as ``'module:Qualified.name'`` and says how to
+label the passes of the listing:
+
+* ``per``: what successive calls with the same call path are (``'level'``
+  for a function that ``multi_apply`` runs once per FPN level, ``'image'``
+  for one that runs once per image);
+* ``loops``: loop variables inside the function and what they count
+  (``{'idx': 'level'}``); a line inside such a loop keeps one entry per pass;
+* ``facts``: values the explanation of the function quotes, read off the
+  frame when the function returns (``'self.pos_iou_thr'``, ``'cfg.nms_pre'``);
+* ``reproduces``: for a function of this package that re-implements an
+  mmdet one step by step to see inside it, the mmdet function it reproduces.
+
+A config adds functions with ``trace.listing_functions`` (same string form);
+they are listed with their shapes, without an explanation unless the text
+files have one.
+"""
+import ast
+import importlib
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple
+
+from .sources import function_origin
+
+_PKG = 'mmdet_frcnn_annotated.models.'
+
+_DETECTOR = 'mmdet.models.detectors.two_stage:TwoStageDetector.'
+_DENSE = 'mmdet.models.dense_heads.'
+_ANCHOR_HEAD = _DENSE + 'anchor_head:AnchorHead.'
+_GENERATOR = 'mmdet.core.anchor.anchor_generator:AnchorGenerator.'
+_ASSIGNER = 'mmdet.core.bbox.assigners.max_iou_assigner:MaxIoUAssigner.'
+_SAMPLERS = 'mmdet.core.bbox.samplers.'
+_CODER = 'mmdet.core.bbox.coder.delta_xywh_bbox_coder:'
+_ROI = 'mmdet.models.roi_heads.'
+_BBOX_HEAD = _ROI + 'bbox_heads.bbox_head:BBoxHead.'
+_TRANSFORMS = 'mmdet.core.bbox.transforms:'
+_EXTRACTOR = (_ROI + 'roi_extractors.single_level_roi_extractor:'
+              'SingleRoIExtractor.')
+_OWN_ROI_HEAD = (_PKG + 'roi_heads.annotated_standard_roi_head:'
+                 'AnnotatedStandardRoIHead.')
+
+_ASSIGNER_FACTS = ('self.pos_iou_thr', 'self.neg_iou_thr', 'self.min_pos_iou',
+                   'self.match_low_quality', 'self.gt_max_assign_all',
+                   'self.ignore_iof_thr')
+_SAMPLER_FACTS = ('self.num', 'self.pos_fraction', 'self.neg_pos_ub',
+                  'self.add_gt_as_proposals')
+_HEAD_FACTS = ('self.num_classes', 'self.use_sigmoid_cls',
+               'self.cls_out_channels', 'self.num_anchors', 'self.sampling',
+               'self.reg_decoded_bbox')
+_BBOX_HEAD_FACTS = ('self.num_classes', 'self.reg_class_agnostic',
+                    'self.reg_decoded_bbox')
+_CODER_FACTS = ('self.means', 'self.stds')
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to list one watched function (see the module docstring).
+
+    Attributes:
+        per (str | None): what successive calls along one call path are.
+        loops (dict): loop variable -> what its passes count.
+        facts (tuple[str]): values its explanation quotes, read off the
+            frame when it returns.
+        reproduces (str | None): ``'module:Class.method'`` of the mmdet
+            function a function of this package re-implements.
+    """
+    per: Optional[str] = None
+    loops: Dict[str, str] = field(default_factory=dict)
+    facts: Tuple[str, ...] = ()
+    reproduces: Optional[str] = None
+
+
+# Every watched function, by name.
+WATCHED = {
+    _DETECTOR + 'forward_train':
+    Spec(facts=('self.train_cfg.rpn_proposal.nms_pre',
+                'self.train_cfg.rpn_proposal.max_per_img')),
+    _PKG + 'detectors.annotated_faster_rcnn:AnnotatedFasterRCNN.extract_feat':
+    Spec(facts=('self.backbone.out_indices', 'self.neck.num_outs'),
+         reproduces=_DETECTOR + 'extract_feat'),
+    _DETECTOR + 'extract_feat':
+    Spec(),
+    _DETECTOR + 'simple_test':
+    Spec(),
+    _DENSE + 'base_dense_head:BaseDenseHead.forward_train':
+    Spec(),
+    _PKG + 'dense_heads.annotated_anchor_head:AnnotatedAnchorHead.forward':
+    Spec(loops={'level': 'level'},
+         facts=('self.cls_out_channels', ),
+         reproduces=_ANCHOR_HEAD + 'forward'),
+    _DENSE + 'rpn_head:RPNHead.forward_single':
+    Spec(per='level',
+         facts=('self.feat_channels', 'self.num_anchors',
+                'self.cls_out_channels')),
+    _DENSE + 'rpn_head:RPNHead.loss':
+    Spec(facts=('self.cls_out_channels', )),
+    _PKG + 'dense_heads.annotated_rpn_head:AnnotatedRPNHead._get_bboxes':
+    Spec(loops={
+        'idx': 'level',
+        'i': 'image'
+    },
+         facts=('cfg.nms_pre', 'cfg.max_per_img', 'cfg.nms.iou_threshold',
+                'cfg.min_bbox_size', 'self.cls_out_channels'),
+         reproduces=_DENSE + 'rpn_head:RPNHead._get_bboxes'),
+    _DENSE + 'rpn_head:RPNHead._get_bboxes':
+    Spec(loops={'idx': 'level'},
+         facts=('cfg.nms_pre', 'cfg.max_per_img', 'cfg.nms.iou_threshold',
+                'cfg.min_bbox_size', 'self.cls_out_channels')),
+    _DENSE + 'rpn_test_mixin:RPNTestMixin.simple_test_rpn':
+    Spec(),
+    _ANCHOR_HEAD + 'get_anchors':
+    Spec(loops={'img_id': 'image'}),
+    _ANCHOR_HEAD + 'get_targets':
+    Spec(loops={'i': 'image'}, facts=_HEAD_FACTS),
+    _ANCHOR_HEAD + '_get_targets_single':
+    Spec(per='image',
+         facts=_HEAD_FACTS +
+         ('self.train_cfg.allowed_border', 'self.train_cfg.pos_weight')),
+    _ANCHOR_HEAD + 'loss':
+    Spec(loops={'i': 'image'}, facts=_HEAD_FACTS),
+    _ANCHOR_HEAD + 'loss_single':
+    Spec(per='level', facts=_HEAD_FACTS),
+    _ANCHOR_HEAD + 'get_bboxes':
+    Spec(facts=('self.cls_out_channels', )),
+    _GENERATOR + 'grid_anchors':
+    Spec(loops={'i': 'level'},
+         facts=('self.strides', 'self.base_sizes', 'self.num_base_anchors')),
+    _GENERATOR + 'single_level_grid_anchors':
+    Spec(per='level'),
+    _GENERATOR + 'valid_flags':
+    Spec(loops={'i': 'level'}),
+    _GENERATOR + 'single_level_valid_flags':
+    Spec(per='level'),
+    _ASSIGNER + 'assign':
+    Spec(per='image', facts=_ASSIGNER_FACTS),
+    _ASSIGNER + 'assign_wrt_overlaps':
+    Spec(per='image', loops={'i': 'gt'}, facts=_ASSIGNER_FACTS),
+    _SAMPLERS + 'base_sampler:BaseSampler.sample':
+    Spec(per='image', facts=_SAMPLER_FACTS),
+    _SAMPLERS + 'random_sampler:RandomSampler._sample_pos':
+    Spec(per='image'),
+    _SAMPLERS + 'random_sampler:RandomSampler._sample_neg':
+    Spec(per='image'),
+    _SAMPLERS + 'random_sampler:RandomSampler.random_choice':
+    Spec(per='image'),
+    _CODER + 'DeltaXYWHBBoxCoder.encode':
+    Spec(facts=_CODER_FACTS),
+    _CODER + 'DeltaXYWHBBoxCoder.decode':
+    Spec(facts=_CODER_FACTS),
+    _CODER + 'bbox2delta':
+    Spec(),
+    _CODER + 'delta2bbox':
+    Spec(),
+    _ROI + 'standard_roi_head:StandardRoIHead.forward_train':
+    Spec(loops={'i': 'image'},
+         facts=('self.train_cfg.sampler.num',
+                'self.train_cfg.sampler.pos_fraction')),
+    _ROI + 'standard_roi_head:StandardRoIHead._bbox_forward':
+    Spec(facts=('self.bbox_head.reg_class_agnostic', )),
+    _OWN_ROI_HEAD + '_bbox_forward_train':
+    Spec(reproduces=_ROI +
+         'standard_roi_head:StandardRoIHead._bbox_forward_train'),
+    _ROI + 'standard_roi_head:StandardRoIHead._bbox_forward_train':
+    Spec(),
+    _ROI + 'standard_roi_head:StandardRoIHead.simple_test':
+    Spec(),
+    _ROI + 'test_mixins:BBoxTestMixin.simple_test_bboxes':
+    Spec(loops={'i': 'image'},
+         facts=('self.bbox_head.reg_class_agnostic', 'rcnn_test_cfg.score_thr',
+                'rcnn_test_cfg.max_per_img',
+                'rcnn_test_cfg.nms.iou_threshold')),
+    _EXTRACTOR + 'forward':
+    Spec(loops={'i': 'level'},
+         facts=('self.featmap_strides', 'self.out_channels')),
+    _EXTRACTOR + 'map_roi_levels':
+    Spec(facts=('self.finest_scale', )),
+    _ROI + 'bbox_heads.convfc_bbox_head:ConvFCBBoxHead.forward':
+    Spec(loops={'fc': 'fc'},
+         facts=('self.num_shared_fcs', 'self.fc_out_channels',
+                'self.num_classes', 'self.reg_class_agnostic')),
+    _BBOX_HEAD + 'forward':
+    Spec(facts=_BBOX_HEAD_FACTS + ('self.with_avg_pool', )),
+    _ROI + 'shared_heads.res_layer:ResLayer.forward':
+    Spec(facts=('self.stage', )),
+    _BBOX_HEAD + 'get_targets':
+    Spec(facts=_BBOX_HEAD_FACTS),
+    _BBOX_HEAD + '_get_target_single':
+    Spec(per='image', facts=_BBOX_HEAD_FACTS),
+    _BBOX_HEAD + 'loss':
+    Spec(facts=_BBOX_HEAD_FACTS),
+    _BBOX_HEAD + 'get_bboxes':
+    Spec(loops={'bbox': 'image'}, facts=_BBOX_HEAD_FACTS),
+    'mmdet.core.post_processing.bbox_nms:multiclass_nms':
+    Spec(per='image', facts=('score_thr', 'max_num', 'nms_cfg.iou_threshold')),
+    _TRANSFORMS + 'bbox2roi':
+    Spec(loops={'img_id': 'image'}),
+    _TRANSFORMS + 'bbox2result':
+    Spec(per='image', facts=('num_classes', )),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Watched:
+    """One watched function, resolved.
+
+    Attributes:
+        name (str): ``'Class.method'`` or ``'function'``, as mmdet spells it.
+        owner (type | None): the class that defines it.
+        source (str): ``file:line`` of its definition, inside the installed
+            package (``mmdet/models/...py:41``).
+        per, loops, facts: see the module docstring.
+        reproduces (str | None): ``'Class.method'`` of the mmdet function a
+            function of this package re-implements.
+        reproduces_source (str | None): that function's ``file:line``.
+    """
+    name: str
+    owner: Optional[type]
+    source: str
+    per: Optional[str] = None
+    loops: Dict[str, str] = field(default_factory=dict)
+    facts: Tuple[str, ...] = ()
+    reproduces: Optional[str] = None
+    reproduces_source: Optional[str] = None
+    loop_lines: Dict[str, Tuple[int, int]] = field(default_factory=dict)
+
+
+def resolve(spec):
+    """``(function, owner class or None)`` of ``'module:Qualified.name'``."""
+    if ':' not in spec:
+        raise ValueError(f'listing function {spec!r} must be written '
+                         f"'module:Class.method' or 'module:function'")
+    module_name, qualname = spec.split(':', 1)
+    try:
+        obj = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ValueError(f'listing function {spec!r}: cannot import '
+                         f'{module_name!r} ({err})') from None
+    owner = None
+    for part in qualname.split('.'):
+        owner = obj if inspect.isclass(obj) else owner
+        try:
+            obj = vars(obj)[part] if inspect.isclass(obj) else getattr(
+                obj, part)
+        except (KeyError, AttributeError):
+            hint = ''
+            if inspect.isclass(obj) and hasattr(obj, part):
+                definer = next(k for k in obj.__mro__ if part in vars(k))
+                hint = (f'; {obj.__name__} inherits it: name the class that '
+                        f"defines it, '{definer.__module__}:"
+                        f"{definer.__name__}.{part}'")
+            raise ValueError(f'listing function {spec!r}: {qualname!r} is '
+                             f'not defined in {module_name}{hint}') from None
+    if isinstance(obj, (staticmethod, classmethod)):
+        obj = obj.__func__
+    func = _inside_closures(inspect.unwrap(obj), qualname.rsplit('.', 1)[-1])
+    if not hasattr(func, '__code__'):
+        raise ValueError(f'listing function {spec!r} is not a Python '
+                         f'function')
+    return func, owner
+
+
+def _inside_closures(func, name):
+    """The function named ``name`` that a decorator without
+    ``functools.wraps`` (such as ``mmcv.jit``) keeps in its closure; the
+    wrapper's code is shared by every function it wraps."""
+    seen = 0
+    while getattr(func, '__name__', name) != name and seen < 4:
+        inner = [
+            cell.cell_contents for cell in (func.__closure__ or ())
+            if inspect.isfunction(cell.cell_contents)
+        ]
+        if not inner:
+            break
+        func = inspect.unwrap(
+            next((f for f in inner if f.__name__ == name), inner[0]))
+        seen += 1
+    return func
+
+
+def source_of(func):
+    """``file:line`` of ``func`` relative to its top-level package."""
+    return function_origin(func)[1]
+
+
+def watched_codes(extra=()):
+    """``{code object: Watched}`` for the built-in list plus ``extra``."""
+    specs = dict(WATCHED)
+    for spec in extra:
+        specs.setdefault(spec, Spec())
+    codes = {}
+    for spec, entry in specs.items():
+        per, loops, facts, reproduces = (entry.per, entry.loops, entry.facts,
+                                         entry.reproduces)
+        func, owner = resolve(spec)
+        name = spec.split(':', 1)[1]
+        reproduced = reproduced_source = None
+        if reproduces:
+            reproduced_func, _ = resolve(reproduces)
+            reproduced = reproduces.split(':', 1)[1]
+            reproduced_source = source_of(reproduced_func)
+        codes[func.__code__] = Watched(name=name,
+                                       owner=owner,
+                                       source=source_of(func),
+                                       per=per,
+                                       loops=dict(loops),
+                                       facts=tuple(facts),
+                                       reproduces=reproduced,
+                                       reproduces_source=reproduced_source,
+                                       loop_lines=loop_lines(func, loops))
+    return codes
+
+
+def loop_lines(func, loops):
+    """``{variable: (first, last)}``: the lines of the ``for`` loop (its
+    header and body) that binds each variable of ``loops``, in file
+    numbering."""
+    if not loops:
+        return {}
+    try:
+        lines, first = inspect.getsourcelines(func)
+    except (OSError, TypeError):
+        return {}
+    tree = ast.parse(textwrap.dedent(''.join(lines)))
+    found = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.For):
+            continue
+        for target in ast.walk(node.target):
+            if isinstance(target, ast.Name) and target.id in loops:
+                found.setdefault(target.id,
+                                 (node.lineno + first - 1,
+                                  node.body[-1].end_lineno + first - 1))
+    return found

@@ -1,0 +1,307 @@
+"""The annotated listing: the source of every watched function that ran,
+with the shapes of this step as trailing comments, in one language.
+
+Rendered from records alone (the ``call`` records of the line capture and
+the ``symbols`` record), so a live run and ``python -m
+mmdet_frcnn_annotated.report`` write the same page. Source lines are read
+from the installed packages when the page is rendered; the words come from
+:mod:`mmdet_frcnn_annotated.knowledge.texts`.
+
+Glossary: the symbols of :mod:`.symbols`; a *pass* is one run of a line,
+labelled by the image (``image 1``), the FPN level (``P3``) or the
+ground-truth box (``gt 2``) it was for.
+"""
+from ..knowledge import texts
+from .annotate import (Annotator, SourceLayout, anchor_for, anchors, clip,
+                       read_source, stage_anchor)
+from ..knowledge.known_behaviours import by_key
+from ..knowledge.scopes import scope_of_path
+from ..tracefile import describe_from_json, summary_of
+
+_FENCE = '```'
+_INLINE = 100  # longest code line with its note kept on one line
+_WIDTH = 110  # longest note line before it wraps
+
+
+def _wrap(note):
+    """A long note over several comment lines, broken between names."""
+    lines, current = [], ''
+    for part in note.split('; '):
+        if current and len(current) + len(part) + 2 > _WIDTH:
+            lines.append(current + ';')
+            current = '  ' + part
+        else:
+            current = f'{current}; {part}' if current else part
+    return lines + [current]
+
+
+def render_listing(records, language, report=None, source_reader=None,
+                   redact=False):
+    """Markdown listing of one traced step in ``language``.
+
+    Args:
+        records (list[TraceRecord]): the records of one phase of one step.
+        language (str): ``'en'`` or ``'zh'``.
+        report (str, optional): file name of the stage report, for links.
+        source_reader (callable, optional): ``source -> (first, lines)``;
+            defaults to reading the installed package.
+        redact (bool): write ``⋯`` for the text of each source line (the
+            notes, numbers and marks stay), for comparing pages without
+            carrying anyone's source.
+    """
+    page = _Page(records, language, report, source_reader or read_source)
+    page.redact = redact
+    return page.render()
+
+
+class _Page:
+
+    def __init__(self, records, language, report, source_reader):
+        self.head = records[0]
+        self.tail = summary_of(records)
+        self.calls = [r for r in records if r.kind == 'call']
+        self.stages = [r for r in records if r.kind in ('tensor', 'stats')]
+        self.language = language
+        self.report = report
+        self.read = source_reader
+        self.symbols = self.head.values
+        self.anchor_maps = anchors(records)
+        self.run_levels = next(
+            (c.values['levels'] for c in self.calls
+             if c.values.get('levels')
+             and scope_of_path(c.values['path']) == 'rpn_head'), None)
+        self.checked = self.disagreements = 0
+        self.known = set()
+        self.redact = False
+
+    def word(self, key, **values):
+        return texts.text(self.language, key, **values)
+
+    # the page ----------------------------------------------------------------
+    def render(self):
+        sections = [self._section(i, r) for i, r in enumerate(self.calls, 1)]
+        lines = [
+            '# ' + self.word('@title', phase=self.head.phase,
+                             iteration=self.head.iteration), ''
+        ]
+        if self.report:
+            lines += [self.word('@back', report=self.report), '']
+        note = self.tail.values.get('listing')
+        if note:
+            lines += [self.word('@capture_skipped', reason=note), '']
+        lines += [self.word('@intro'), '']
+        lines += [
+            self.word(
+                '@summary', functions=len(self.calls),
+                checked=self.checked, disagreements=self.disagreements,
+                known=len(self.known)), ''
+        ]
+        lines += self._contents() + ['']
+        for section in sections:
+            lines += section
+        lines += self._known_behaviours()
+        return '\n'.join(lines)
+
+    def _known_behaviours(self):
+        if not self.known:
+            return []
+        lines = ['## ' + self.word('@known'), '']
+        for key in sorted(self.known):
+            lines += [f'### `{key}`', '',
+                      self.word(key, source=by_key(key).source), '']
+        return lines
+
+    def _contents(self):
+        lines = ['## ' + self.word('@toc'), '']
+        for index, r in enumerate(self.calls, 1):
+            depth = len(r.values['path']) - 1
+            calls = r.values['calls']
+            times = f' ×{calls}' if calls > 1 else ''
+            lines.append(f'{"  " * depth}- [{index}. `{r.name}`]'
+                         f'(#fn-{index}){times}')
+        return lines
+
+    # one function ---------------------------------------------------------------
+    def _section(self, index, r):
+        v = r.values
+        scope = scope_of_path(v['path'])
+        lines = [f'<a id="fn-{index}"></a>', '',
+                 f'### {index}. `{r.name}`', '']
+        lines += self._facts_line(r, scope) + ['']
+        explanation = self._explanation(r)
+        if explanation:
+            lines += ['> ' + line if line else '>'
+                      for line in explanation.splitlines()] + ['']
+        lines += self._code(r, scope)
+        return lines + ['']
+
+    def _facts_line(self, r, scope):
+        v = r.values
+        parts = []
+        if v.get('mro'):
+            path = ' → '.join(v['mro'][:-1] + [f'**{v["mro"][-1]}**'])
+            parts.append(self.word('@called_on', self_type=v['self_type'],
+                                   path=f'{path}.{r.name.split(".")[-1]}'))
+        parts.append(self.word('@defined_at', source=r.source))
+        if v['calls'] > 1:
+            parts.append(self.word('@calls', calls=v['calls']))
+        if len(v['path']) > 1:
+            caller = v['path'][-2]
+            target = self._caller_anchor(r)
+            parts.append(self.word('@called_from',
+                                   caller=f'[`{caller}`](#{target})'
+                                   if target else f'`{caller}`'))
+        lines = [' · '.join(parts)]
+        if v.get('reproduces'):
+            lines += ['', self.word('@reimplemented', source=r.source,
+                                    reproduces=v['reproduces'],
+                                    reproduces_source=v['reproduces_source'])]
+        stages = self._stage_links(r, scope)
+        if stages and self.report:
+            lines += ['', self.word('@stages', links=', '.join(stages))]
+        return lines
+
+    def _caller_anchor(self, r):
+        path = r.values['path'][:-1]
+        for index, other in enumerate(self.calls, 1):
+            if other.values['path'] == path:
+                return f'fn-{index}'
+        return None
+
+    def _stage_links(self, r, scope):
+        names = {r.name, r.values.get('reproduces')}
+        seen = []
+        for record in self.stages:
+            if record.producer not in names or record.stage in seen:
+                continue
+            if anchor_for(self.anchor_maps, record.producer,
+                          record.stage) != self._own_anchor(r):
+                continue
+            seen.append(record.stage)
+        return [f'[`{s}`]({self.report}#{stage_anchor(s)})' for s in seen]
+
+    def _own_anchor(self, r):
+        return f'fn-{self.calls.index(r) + 1}'
+
+    def _explanation(self, r):
+        v = r.values
+        key = v.get('reproduces') or r.name
+        facts = dict(v.get('facts') or {})
+        if 'num' in facts and 'pos_fraction' in facts:
+            facts['num_pos'] = int(facts['num'] * facts['pos_fraction'])
+        values = dict(
+            facts,
+            N=self.symbols.get('N', 'N'),
+            A=self.symbols.get('A', 'A'),
+            C=self.symbols.get('C', 'C'))
+        return self.word(key, **values)
+
+    # the code ------------------------------------------------------------------
+    def _code(self, r, scope):
+        v = r.values
+        try:
+            first, source = self.read(r.source)
+            layout = SourceLayout(first, source, bool(v.get('reproduces')))
+        except (OSError, SyntaxError, ValueError, ImportError) as err:
+            return [f'({r.source}: {type(err).__name__}: {err})']
+        notes = self._notes(r, scope, layout)
+        executed = {layout.statement_of(line) for line in v['executed']}
+        folded = {
+            layout.statement_of(int(line)): count
+            for line, count in v.get('folded', {}).items()
+        }
+        out = [_FENCE + 'python']
+        skipping = None
+        for offset, text in enumerate(source):
+            line = first + offset
+            text = text.rstrip('\n')
+            indent = text[:len(text) - len(text.lstrip())]
+            if line in layout.hidden:
+                if skipping is None:
+                    skipping = [indent, 0]
+                skipping[1] += 1
+                continue
+            if skipping:
+                out.append(f'     ⋮ {skipping[0]}# ' + self.word(
+                    '@recording', count=skipping[1]))
+                skipping = None
+            if layout.docstring and layout.docstring[0] < line <= \
+                    layout.docstring[1]:
+                if line == layout.docstring[0] + 1:
+                    out.append(f'     ⋮ {indent}# ' + self.word(
+                        '@docstring',
+                        count=layout.docstring[1] - layout.docstring[0]))
+                continue
+            ran = line not in layout.statements or line in executed
+            out += self._lines(line, text, indent, ran,
+                               notes.get(line, []), folded.get(line))
+        out.append(_FENCE)
+        return out
+
+    def _lines(self, line, text, indent, ran, notes, folded):
+        gutter = f'{line:>5}{" " if ran else "·"} '
+        if self.redact and text.strip():
+            text = indent + '⋯'
+        if folded:
+            notes = notes + [self.word('@more_passes', count=folded)]
+        if len(notes) == 1 and len(text) + len(notes[0]) + 4 <= _INLINE:
+            return [f'{gutter}{text}  # {notes[0]}']
+        out = [f'{gutter}{text}']
+        for note in notes:
+            out += [f'       {indent}# {part}' for part in _wrap(note)]
+        return out
+
+    def _notes(self, r, scope, layout):
+        """``{line: [comment, ...]}``: the notes after each line."""
+        v = r.values
+        annotator = Annotator(self.symbols, v.get('facts') or {}, scope,
+                              v.get('levels') or self.run_levels,
+                              self.language)
+        by_statement = {}
+        for line, entries in v['lines'].items():
+            start = layout.statement_of(int(line))
+            by_statement.setdefault(start, []).extend(entries)
+        notes = {}
+        for start, entries in by_statement.items():
+            statement = layout.text_of(start)
+            passes = []
+            for ctx, names in entries:
+                note = '; '.join(
+                    clip(annotator.annotate(r.name, scope, name,
+                                            describe_from_json(desc), ctx,
+                                            statement))
+                    for name, desc in names.items())
+                passes.append((self._label(ctx, annotator), note))
+            notes[layout.note_at.get(start, start)] = self._merge(passes)
+        self.checked += annotator.checked
+        self.disagreements += annotator.disagreements
+        self.known.update(annotator.known)
+        return notes
+
+    def _merge(self, texts):
+        """One note when every pass agrees, else one per pass."""
+        if len(texts) == 1 and texts[0][0]:
+            return [f'{texts[0][0]}: {texts[0][1]}']
+        if len({note for _, note in texts}) == 1:
+            labels = [label for label, _ in texts if label]
+            note = texts[0][1]
+            if labels:
+                note += '  ' + self.word('@same_each',
+                                         labels=', '.join(labels))
+            return [note]
+        return [f'{label}: {note}' if label else note
+                for label, note in texts]
+
+    def _label(self, ctx, annotator):
+        parts = []
+        for kind in ('image', 'level', 'gt'):
+            if kind not in ctx:
+                continue
+            index = ctx[kind]
+            if kind == 'level' and index < len(annotator.levels):
+                parts.append(f'P{annotator.levels[index]}')
+            else:
+                parts.append(self.word(f'@{kind}', index=index))
+        parts += [f'{kind} {index}' for kind, index in ctx.items()
+                  if kind not in ('image', 'level', 'gt')]
+        return ' · '.join(parts)

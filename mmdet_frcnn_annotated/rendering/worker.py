@@ -1,0 +1,94 @@
+"""Rendering off the training step: a worker thread fed with plain data.
+
+The training thread hands over the JSON lines of a finished step (already
+in the trace file) and, when pictures are on, the step's images. The
+worker decodes the lines (the same road as ``python -m
+mmdet_frcnn_annotated.report``), draws and writes the pictures, appends
+their ``pictures`` record to the trace file, and writes the pages.
+
+A failure while rendering is reported through ``on_error`` and never
+reaches training. :meth:`RenderWorker.close` renders what is still queued
+and joins the thread; the tracer calls it at the end of a run and at
+interpreter exit, so nothing traced is left unrendered.
+"""
+import queue
+import threading
+import time
+
+from ..tracefile import decode, step_records
+from .pages import write_pictures, write_step
+
+_STOP = object()
+
+
+class RenderWorker:
+    """Renders steps in the order they were submitted.
+
+    Args:
+        writer (TraceWriter): where the ``pictures`` records go.
+        out_dir (str): where the pages and pictures go.
+        languages (list[str]): languages of the pages.
+        rank (int): the process's rank (file names).
+        on_error (callable): ``message -> None`` for a failed render.
+        max_pending (int): steps waiting at most; a traced step beyond
+            that waits for the worker, so memory stays bounded.
+    """
+
+    def __init__(self, writer, out_dir, languages, rank=0, on_error=None,
+                 max_pending=2):
+        self.writer = writer
+        self.out_dir = out_dir
+        self.languages = list(languages)
+        self.rank = rank
+        self.on_error = on_error
+        self.seconds = []  # time spent on each step, for the benchmark
+        self._queue = queue.Queue(maxsize=max_pending)
+        self._thread = None
+
+    def submit(self, text, images=None):
+        """Queue a step: its JSON lines and its images (or ``None``)."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name='shape-trace-render', daemon=True)
+            self._thread.start()
+        self._queue.put((text, images))
+
+    def wait(self):
+        """Return once every step submitted so far is rendered."""
+        if self._thread is not None:
+            self._queue.join()
+
+    def close(self):
+        """Render what is queued, then stop the thread."""
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
+
+    def _run(self):
+        while True:
+            job = self._queue.get()
+            try:
+                if job is _STOP:
+                    return
+                self.render(*job)
+            finally:
+                self._queue.task_done()
+
+    def render(self, text, images=None):
+        """Render one step now, in the calling thread."""
+        start = time.perf_counter()
+        try:
+            records = decode(text)
+            if images:
+                pictures = write_pictures(records, images, self.out_dir,
+                                          self.rank)
+                # rendered from what the file holds, as a re-render is
+                pictures = decode(self.writer.write([pictures]))
+                records = step_records(records + pictures)
+            write_step(records, self.out_dir, self.languages, self.rank)
+        except Exception as err:  # rendering never reaches training
+            if self.on_error is not None:
+                self.on_error(f'{type(err).__name__}: {err}')
+        finally:
+            self.seconds.append(time.perf_counter() - start)

@@ -1,0 +1,89 @@
+"""A real model whose config is far from the stock one: the stage report
+of its traced steps states its values, in both languages, and the flow
+chart labels its neck by its type."""
+import copy
+import os.path as osp
+
+import pytest
+import torch
+from mmcv import ConfigDict
+
+from conftest import demo_inputs, model_config
+
+
+def _config(out_dir):
+    cfg = model_config(True, num_classes=5, trace=dict(out_dir=out_dir))
+    cfg.backbone.depth = 101
+    cfg.rpn_head.loss_cls = dict(type='CrossEntropyLoss', use_sigmoid=False,
+                                 loss_weight=1.0)
+    cfg.rpn_head.feat_channels = 128
+    cfg.roi_head.bbox_head.reg_class_agnostic = True
+    cfg.train_cfg.rcnn.sampler.num = 256
+    cfg.train_cfg.rcnn.sampler.pos_fraction = 0.5
+    cfg.train_cfg.rcnn.assigner.pos_iou_thr = 0.6
+    cfg.train_cfg.rpn_proposal.nms_pre = 700
+    cfg.test_cfg.rpn.nms_pre = 600
+    cfg.test_cfg.rcnn.score_thr = 0.2
+    return cfg
+
+
+@pytest.fixture(scope='module')
+def reports(tmp_path_factory):
+    from mmdet.models import build_detector
+    import mmdet_frcnn_annotated  # noqa: F401
+    out_dir = str(tmp_path_factory.mktemp('notes'))
+    cfg = _config(out_dir)
+    torch.manual_seed(0)
+    model = build_detector(ConfigDict(copy.deepcopy(cfg)))
+    inputs = demo_inputs([(64, 96), (64, 96)], [[[8, 8, 50, 40]], []],
+                         [[4], []])
+    model.train()
+    model.train_step(inputs, None)
+    model.eval()
+    with torch.no_grad():
+        model(img=[inputs['img']], img_metas=[inputs['img_metas']],
+              return_loss=False, rescale=True)
+    model.tracer.close()
+    read = {}
+    for phase in ('train', 'test'):
+        for language, name in (('en', f'{phase}_iter0.md'),
+                               ('zh', f'{phase}_iter0.zh.md')):
+            with open(osp.join(out_dir, name), encoding='utf-8') as f:
+                read[phase, language] = f.read()
+    return cfg, read
+
+
+def test_train_report_states_this_config(reports):
+    cfg, read = reports
+    report = read['train', 'en']
+    rcnn = cfg.train_cfg.rcnn
+    assert f'`ResNet` of depth {cfg.backbone.depth}' in report
+    assert 'softmax, so cls_out_channels = 2' in report
+    assert f'{cfg.rpn_head.feat_channels} channels and ReLU' in report
+    assert f'nms_pre = {cfg.train_cfg.rpn_proposal.nms_pre}' in report
+    positives = int(rcnn.sampler.num * rcnn.sampler.pos_fraction)
+    assert (f'at most {rcnn.sampler.num} RoIs sampled at random, at most '
+            f'{positives} of them positive') in report
+    assert f'positive at IoU >= {rcnn.assigner.pos_iou_thr}' in report
+    num_classes = cfg.roi_head.bbox_head.num_classes
+    assert f'C+1 = {num_classes}+1 class scores and 4 class-agnostic' \
+        in report
+    for stock in ('ResNet-50', 'cls_out_channels = 1', 'at most 512',
+                  '4C class-specific'):
+        assert stock not in report
+
+
+def test_test_report_states_the_test_cfg(reports):
+    cfg, read = reports
+    report = read['test', 'en']
+    assert f'nms_pre = {cfg.test_cfg.rpn.nms_pre}' in report
+    assert f'score_thr = {cfg.test_cfg.rcnn.score_thr}' in report
+
+
+def test_chinese_report_states_the_same(reports):
+    cfg, read = reports
+    report = read['train', 'zh']
+    assert f'深度为 {cfg.backbone.depth} 的 `ResNet`' in report
+    assert 'softmax，所以 cls_out_channels = 2' in report
+    assert f'随机采样最多 {cfg.train_cfg.rcnn.sampler.num} 个 RoI' in report
+    assert 'neck（FPN）' in report  # the flow chart's label, in Chinese

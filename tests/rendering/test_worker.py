@@ -1,0 +1,87 @@
+"""The render worker: pages from a step's JSON lines, off the calling
+thread, in order; a failure is reported and never raised."""
+import os
+import threading
+
+from mmdet_frcnn_annotated.rendering.worker import RenderWorker
+from mmdet_frcnn_annotated.tracefile import (TraceRecord, TraceWriter,
+                                             encode, read_trace)
+
+
+def _text(iteration):
+    return encode([
+        TraceRecord('symbols', 'train', iteration, values={'N': 2}),
+        TraceRecord('tensor', 'train', iteration, stage='input', name='img',
+                    shape=[2, 3, 8, 8], symbolic=['N', 3, 8, 8],
+                    expected=[2, 3, 8, 8], ok=True),
+        TraceRecord('summary', 'train', iteration, values=dict(
+            records=3, tensors=1, mismatches=0, errors=[]))])
+
+
+def test_steps_are_rendered_in_another_thread_and_in_order(tmp_path):
+    writer = TraceWriter(str(tmp_path / 'trace_rank0.jsonl'))
+    threads = []
+    worker = RenderWorker(writer, str(tmp_path), ['en', 'zh'])
+    original = worker.render
+
+    def render(*args):
+        threads.append(threading.current_thread())
+        return original(*args)
+
+    worker.render = render
+    for iteration in range(3):
+        worker.submit(_text(iteration))
+    worker.wait()
+    assert all(t is not threading.current_thread() for t in threads)
+    assert len(threads) == 3 and len(worker.seconds) == 3
+    worker.close()
+    names = sorted(os.listdir(str(tmp_path)))
+    assert names == sorted(
+        [f'train_iter{k}.md' for k in range(3)] +
+        [f'train_iter{k}.zh.md' for k in range(3)])
+    assert '# Shape trace: train, iteration 2' in (
+        tmp_path / 'train_iter2.md').read_text()
+    assert '第 2 次迭代' in (tmp_path / 'train_iter2.zh.md').read_text(
+        encoding='utf-8')
+
+
+def test_a_failed_render_is_reported_not_raised(tmp_path):
+    said = []
+    blocker = tmp_path / 'file'
+    blocker.write_text('not a folder')
+    writer = TraceWriter(str(tmp_path / 'trace_rank0.jsonl'))
+    worker = RenderWorker(writer, str(blocker / 'pages'), ['en'],
+                          on_error=said.append)
+    worker.submit(_text(0))
+    worker.submit('not json\n')
+    worker.close()
+    assert len(said) == 2
+    assert said[0].startswith(('FileExistsError', 'NotADirectoryError'))
+    assert said[1].startswith('JSONDecodeError')
+
+
+def test_pictures_record_follows_the_step_in_the_file(tmp_path):
+    import numpy as np
+    path = str(tmp_path / 'trace_rank0.jsonl')
+    writer = TraceWriter(path)
+    text = writer.write(
+        [TraceRecord('symbols', 'train', 0, values={'N': 1})] + [
+            TraceRecord('boxes', 'train', 0, stage='input',
+                        name='ground truth', values=dict(
+                            image=0, total=1, boxes=[[2, 2, 20, 20]],
+                            labels=[0]))] + [
+            TraceRecord('summary', 'train', 0, values=dict(
+                records=3, tensors=0, mismatches=0, errors=[]))])
+    worker = RenderWorker(writer, str(tmp_path), ['en'])
+    worker.submit(text, [np.zeros((32, 48, 3), np.uint8)])
+    worker.close()
+    writer.close()
+    (records, ) = read_trace(path)
+    assert [r.kind for r in records][-2:] == ['pictures', 'summary']
+    (picture, ) = records[-2].values['pictures']
+    assert picture['kind'] == 'input' and picture['file'] == \
+        'train_iter0.input.png'
+    assert picture['bytes'] == os.path.getsize(
+        str(tmp_path / 'train_iter0.input.png'))
+    assert '](train_iter0.input.png)' in (tmp_path / 'train_iter0.md'
+                                          ).read_text()
