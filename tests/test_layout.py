@@ -2,7 +2,7 @@
 
 Recording (``runtime/``), knowledge of mmdet (``knowledge/``) and
 rendering (``rendering/``) meet only through the trace file
-(``tracefile.py``); the tracer is the one module that joins run time and
+(``tracefile/``); the tracer is the one module that joins run time and
 rendering. Every import of the package's own modules is read with ``ast``,
 function-level ones included.
 """
@@ -89,8 +89,7 @@ def test_each_room_imports_only_what_it_may(room, allowed):
     wrong = sorted(
         (name, target) for name, targets in IMPORTS.items()
         if _room(name) == room for target in targets
-        if _room(target) not in allowed | ({room} if room != 'tracefile'
-                                           else set()))
+        if _room(target) not in allowed | {room})
     assert wrong == []
 
 

@@ -39,8 +39,12 @@ def test_jsonl_lines_and_report(tmp_path, caplog):
     lines = [json.loads(line) for line in open(path)]
     # per iteration: symbols, config, 2 tensors, 1 stats, 1 loss, summary
     assert len(lines) == 2 * 7
-    assert all(line['schema_version'] == SCHEMA_VERSION for line in lines)
-    assert [line['iteration'] for line in lines] == [0] * 7 + [1] * 7
+    # a step's first line says which step and schema the others are of
+    heads = [line for line in lines if 'phase' in line]
+    assert [(h['kind'], h['iteration'], h['schema_version'])
+            for h in heads] == [('symbols', 0, SCHEMA_VERSION),
+                                ('symbols', 1, SCHEMA_VERSION)]
+    assert [line['kind'] for line in lines].index('symbols', 1) == 7
     groups = read_trace(path)
     assert len(groups) == 2
     assert groups[0][-1].values['mismatches'] == 1

@@ -74,12 +74,19 @@ def test_traces_of_every_selected_iteration(trained):
     assert symbols['C'] == 3
     val = groups[2][0].values
     assert (val['N'], val['H'], val['W']) == (1, 256, 320)
-    # the stage records of one iteration stay well under 100 KB of JSON
-    # lines; the line capture of the listing adds under 150 KB
-    lines = open(osp.join(trace_dir, 'trace_rank0.jsonl')).read().splitlines()
-    stage_bytes = sum(len(line) for line in lines if '"kind":"call"' not in line)
-    assert stage_bytes < 3 * 100e3
-    assert sum(len(line) for line in lines) < 3 * 250e3
+    # every traced train step of the toy config, with the line capture,
+    # the boxes of the pictures and the pictures record, stays within
+    # 100 KB of JSON lines
+    sizes = {}
+    with open(osp.join(trace_dir, 'trace_rank0.jsonl'), 'rb') as f:
+        step = None
+        for line in f:
+            data = json.loads(line)
+            if data['kind'] == 'symbols' or data['kind'] == 'pictures':
+                step = (data['phase'], data['iteration'])
+            sizes[step] = sizes.get(step, 0) + len(line)
+    assert set(sizes) == {('train', 0), ('train', 1), ('val', 0)}
+    assert max(sizes[('train', 0)], sizes[('train', 1)]) <= 100e3, sizes
 
 
 def test_listing_of_every_traced_iteration(trained):
