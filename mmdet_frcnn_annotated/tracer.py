@@ -6,11 +6,11 @@ runs) tells it the runner iteration, the work dir, the logger and the rank;
 without the hook (``tools/test.py``) it counts test batches by itself.
 
 On a traced step the training thread only records: when the step returns,
-its records are written to the trace file and handed, with the batch's
-images, to a :class:`~.rendering.worker.RenderWorker` that draws the
-pictures and writes the pages off the step. Writing never stops training:
-the first failure is logged once, and tracing is switched off for the rest
-of the run; a failed render is logged and training goes on.
+its records are handed, with the batch's images, to a
+:class:`~.rendering.worker.RenderWorker` that writes them to the trace file,
+draws the pictures and writes the pages off the step. Writing never stops
+training: the first failure is logged once, and tracing is switched off for
+the rest of the run; a failed render is logged and training goes on.
 """
 import atexit
 import contextlib
@@ -119,26 +119,15 @@ class ShapeTracer:
             recorder.add_capture(capture)
 
     def finish(self, recorder):
-        """Write the step's records to the trace file, hand them to the
-        render worker, and log one line."""
+        """Hand the step's records (and images) to the worker, which writes
+        them to the trace file and renders them, and log one line."""
         start = time.perf_counter()
         records = recorder.finish()
         images, recorder.images = recorder.images, []
-        try:
-            writer, worker = self._open()
-            text = writer.write(records)
-            worker.submit(text, images or None)
-            report_path = osp.join(self.out_dir, report_name(
-                step_name(recorder.phase, recorder.iteration, self.rank),
-                self.settings.language[0], self.settings.language))
-        except Exception as err:  # never let tracing stop training
-            self._failed = True
-            self._log(
-                logging.WARNING,
-                f'shape trace: writing to {self.out_dir} failed '
-                f'({type(err).__name__}: {err}); tracing is off for the rest '
-                f'of this run, training goes on')
-            return
+        self._open().submit(records, images or None)
+        report_path = osp.join(self.out_dir, report_name(
+            step_name(recorder.phase, recorder.iteration, self.rank),
+            self.settings.language[0], self.settings.language))
         summary = records[-1].values
         errors = summary['errors']
         self._log(
@@ -203,13 +192,22 @@ class ShapeTracer:
         return watched_codes(self.settings.listing_functions)
 
     def _open(self):
-        if self._writer is None:
+        if self._worker is None:
             self._writer = TraceWriter(self.jsonl_path)
             self._worker = RenderWorker(
                 self._writer, self.out_dir, self.settings.language,
-                self.rank, on_error=self._render_failed)
+                self.rank, on_error=self._render_failed,
+                on_write_error=self._write_failed)
             _OPEN.add(self)
-        return self._writer, self._worker
+        return self._worker
+
+    def _write_failed(self, message):
+        """The first failure to write the trace: tracing stops here."""
+        self._failed = True
+        self._log(logging.WARNING,
+                  f'shape trace: writing to {self.out_dir} failed ({message}'
+                  f'); tracing is off for the rest of this run, training '
+                  f'goes on')
 
     def _render_failed(self, message):
         self._log(logging.WARNING, f'shape trace: rendering a step into '

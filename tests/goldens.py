@@ -17,13 +17,18 @@ def listing_path(language):
 
 
 def report_text():
-    """The stage report of a small hand-made step with one mismatch."""
+    """The stage report of a small hand-made step with one mismatch, and
+    the RPN's config values its notes quote."""
     from mmdet.models.dense_heads import RPNHead
     from mmdet_frcnn_annotated.rendering.stage_report import render_report
     from mmdet_frcnn_annotated.runtime.recorder import ShapeRecorder
     from mmdet_frcnn_annotated.tracefile import decode, encode
     rec = ShapeRecorder('train', 7)
     rec.bind(N=2, H=96, W=160, h_2=24, w_2=40, A=3, G_0=1)
+    rec.config(lambda: dict(
+        rpn_use_sigmoid=True, rpn_cls_out_channels=1, rpn_feat_channels=256,
+        rpn_sampling=True, rpn_assigner='MaxIoUAssigner', rpn_pos_iou_thr=0.7,
+        rpn_neg_iou_thr=0.3, rpn_sampler_num=256, rpn_pos_fraction=0.5))
     rec.tensor('input', 'img', torch.zeros(2, 3, 96, 160), ['N', 3, 'H', 'W'])
     rec.tensor('input', 'gt_bboxes[0]', torch.zeros(1, 4), ['G_0', 4])
     rec.tensor('rpn_head/forward/P2', 'cls_score', torch.zeros(2, 3, 24, 40),

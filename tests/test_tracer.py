@@ -95,6 +95,7 @@ def test_write_failure_logs_once_and_goes_on(fault, tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         _traced_step(tracer)
         _traced_step(tracer)
+        tracer.wait()  # the worker writes, after the step
     warnings = [r.getMessage() for r in caplog.records
                 if r.levelno == logging.WARNING]
     assert len(warnings) == 1

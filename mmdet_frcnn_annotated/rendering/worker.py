@@ -1,15 +1,18 @@
-"""Rendering off the training step: a worker thread fed with plain data.
+"""Writing and rendering off the training step: a worker thread fed with
+plain data.
 
-The training thread hands over the JSON lines of a finished step (already
-in the trace file) and, when pictures are on, the step's images. The
-worker decodes the lines (the same road as ``python -m
-mmdet_frcnn_annotated.report``), draws and writes the pictures, appends
-their ``pictures`` record to the trace file, and writes the pages.
+The training thread hands over the records of a finished step and, when
+pictures are on, the step's images. The worker writes the records to the
+trace file (in one piece, flushed), decodes what it wrote (the same road as
+``python -m mmdet_frcnn_annotated.report``), draws and writes the pictures,
+appends their ``pictures`` record to the trace file, and writes the pages.
 
-A failure while rendering is reported through ``on_error`` and never
-reaches training. :meth:`RenderWorker.close` renders what is still queued
-and joins the thread; the tracer calls it at the end of a run and at
-interpreter exit, so nothing traced is left unrendered.
+A failure to write the trace file is reported once through
+``on_write_error`` and the worker writes nothing more; a failure while
+rendering a step is reported through ``on_error``. Neither reaches
+training. :meth:`RenderWorker.close` handles what is still queued and joins
+the thread; the tracer calls it at the end of a run and at interpreter
+exit, so nothing traced is lost.
 """
 import queue
 import threading
@@ -30,28 +33,32 @@ class RenderWorker:
         languages (list[str]): languages of the pages.
         rank (int): the process's rank (file names).
         on_error (callable): ``message -> None`` for a failed render.
+        on_write_error (callable): ``message -> None`` for the first
+            failure to write the trace file.
         max_pending (int): steps waiting at most; a traced step beyond
             that waits for the worker, so memory stays bounded.
     """
 
     def __init__(self, writer, out_dir, languages, rank=0, on_error=None,
-                 max_pending=2):
+                 on_write_error=None, max_pending=2):
         self.writer = writer
         self.out_dir = out_dir
         self.languages = list(languages)
         self.rank = rank
         self.on_error = on_error
+        self.on_write_error = on_write_error
+        self.write_failed = False
         self.seconds = []  # time spent on each step, for the benchmark
         self._queue = queue.Queue(maxsize=max_pending)
         self._thread = None
 
-    def submit(self, text, images=None):
-        """Queue a step: its JSON lines and its images (or ``None``)."""
+    def submit(self, records, images=None):
+        """Queue a step: its records and its images (or ``None``)."""
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._run, name='shape-trace-render', daemon=True)
             self._thread.start()
-        self._queue.put((text, images))
+        self._queue.put((records, images))
 
     def wait(self):
         """Return once every step submitted so far is rendered."""
@@ -75,9 +82,18 @@ class RenderWorker:
             finally:
                 self._queue.task_done()
 
-    def render(self, text, images=None):
-        """Render one step now, in the calling thread."""
+    def render(self, records, images=None):
+        """Write and render one step now, in the calling thread."""
+        if self.write_failed:
+            return
         start = time.perf_counter()
+        try:
+            text = self.writer.write(records)
+        except Exception as err:  # a full disk never reaches training
+            self.write_failed = True
+            if self.on_write_error is not None:
+                self.on_write_error(f'{type(err).__name__}: {err}')
+            return
         try:
             records = decode(text)
             if images:

@@ -1,15 +1,16 @@
-"""The render worker: pages from a step's JSON lines, off the calling
-thread, in order; a failure is reported and never raised."""
+"""The render worker: a step's records written to the trace file and
+rendered, off the calling thread, in order; a failure is reported and never
+raised."""
 import os
 import threading
 
 from mmdet_frcnn_annotated.rendering.worker import RenderWorker
 from mmdet_frcnn_annotated.tracefile import (TraceRecord, TraceWriter,
-                                             encode, read_trace)
+                                             read_trace)
 
 
-def _text(iteration):
-    return encode([
+def _step(iteration):
+    return ([
         TraceRecord('symbols', 'train', iteration, values={'N': 2}),
         TraceRecord('tensor', 'train', iteration, stage='input', name='img',
                     shape=[2, 3, 8, 8], symbolic=['N', 3, 8, 8],
@@ -30,14 +31,14 @@ def test_steps_are_rendered_in_another_thread_and_in_order(tmp_path):
 
     worker.render = render
     for iteration in range(3):
-        worker.submit(_text(iteration))
+        worker.submit(_step(iteration))
     worker.wait()
     assert all(t is not threading.current_thread() for t in threads)
     assert len(threads) == 3 and len(worker.seconds) == 3
     worker.close()
     names = sorted(os.listdir(str(tmp_path)))
     assert names == sorted(
-        [f'train_iter{k}.md' for k in range(3)] +
+        ['trace_rank0.jsonl'] + [f'train_iter{k}.md' for k in range(3)] +
         [f'train_iter{k}.zh.md' for k in range(3)])
     assert '# Shape trace: train, iteration 2' in (
         tmp_path / 'train_iter2.md').read_text()
@@ -52,19 +53,36 @@ def test_a_failed_render_is_reported_not_raised(tmp_path):
     writer = TraceWriter(str(tmp_path / 'trace_rank0.jsonl'))
     worker = RenderWorker(writer, str(blocker / 'pages'), ['en'],
                           on_error=said.append)
-    worker.submit(_text(0))
-    worker.submit('not json\n')
+    worker.submit(_step(0))
     worker.close()
-    assert len(said) == 2
+    writer.close()
+    assert len(said) == 1
     assert said[0].startswith(('FileExistsError', 'NotADirectoryError'))
-    assert said[1].startswith('JSONDecodeError')
+    # the step is in the trace file all the same
+    assert [g[0].iteration for g in read_trace(
+        str(tmp_path / 'trace_rank0.jsonl'))] == [0]
+
+
+def test_a_failed_write_is_said_once_and_stops_writing(tmp_path):
+    said, render_said = [], []
+    blocker = tmp_path / 'file'
+    blocker.write_text('not a folder')
+    writer = TraceWriter(str(blocker / 'trace_rank0.jsonl'))
+    worker = RenderWorker(writer, str(tmp_path), ['en'],
+                          on_error=render_said.append,
+                          on_write_error=said.append)
+    for iteration in range(3):
+        worker.submit(_step(iteration))
+    worker.close()
+    assert len(said) == 1 and worker.write_failed
+    assert render_said == [] and not (tmp_path / 'train_iter0.md').exists()
 
 
 def test_pictures_record_follows_the_step_in_the_file(tmp_path):
     import numpy as np
     path = str(tmp_path / 'trace_rank0.jsonl')
     writer = TraceWriter(path)
-    text = writer.write(
+    records = (
         [TraceRecord('symbols', 'train', 0, values={'N': 1})] + [
             TraceRecord('boxes', 'train', 0, stage='input',
                         name='ground truth', values=dict(
@@ -73,7 +91,7 @@ def test_pictures_record_follows_the_step_in_the_file(tmp_path):
             TraceRecord('summary', 'train', 0, values=dict(
                 records=3, tensors=0, mismatches=0, errors=[]))])
     worker = RenderWorker(writer, str(tmp_path), ['en'])
-    worker.submit(text, [np.zeros((32, 48, 3), np.uint8)])
+    worker.submit(records, [np.zeros((32, 48, 3), np.uint8)])
     worker.close()
     writer.close()
     (records, ) = read_trace(path)

@@ -62,8 +62,8 @@ def test_train_report_states_this_config(reports):
     assert f'{cfg.rpn_head.feat_channels} channels and ReLU' in report
     assert f'nms_pre = {cfg.train_cfg.rpn_proposal.nms_pre}' in report
     positives = int(rcnn.sampler.num * rcnn.sampler.pos_fraction)
-    assert (f'at most {rcnn.sampler.num} RoIs sampled at random, at most '
-            f'{positives} of them positive') in report
+    assert (f'`{rcnn.sampler.type}` then keeps at most {rcnn.sampler.num} '
+            f'RoIs, at most {positives} of them positive') in report
     assert f'positive at IoU >= {rcnn.assigner.pos_iou_thr}' in report
     num_classes = cfg.roi_head.bbox_head.num_classes
     assert f'C+1 = {num_classes}+1 class scores and 4 class-agnostic' \
@@ -85,5 +85,8 @@ def test_chinese_report_states_the_same(reports):
     report = read['train', 'zh']
     assert f'深度为 {cfg.backbone.depth} 的 `ResNet`' in report
     assert 'softmax，所以 cls_out_channels = 2' in report
-    assert f'随机采样最多 {cfg.train_cfg.rcnn.sampler.num} 个 RoI' in report
+    rcnn = cfg.train_cfg.rcnn
+    positives = int(rcnn.sampler.num * rcnn.sampler.pos_fraction)
+    assert (f'`{rcnn.sampler.type}` 保留最多 {rcnn.sampler.num} 个 RoI，'
+            f'其中正样本最多 {positives} 个') in report
     assert 'neck（FPN）' in report  # the flow chart's label, in Chinese
