@@ -19,7 +19,7 @@ demo: setup
 	@echo "Outputs under $(DEMO_WORK_DIR)/shape_trace/:"
 	@ls $(DEMO_WORK_DIR)/shape_trace
 	@echo "Trace (JSON lines): $(DEMO_WORK_DIR)/shape_trace/trace_rank0.jsonl"
-	@echo "Walkthrough of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.md"
+	@echo "Stage report of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.md (in Chinese: train_iter0.zh.md)"
 	@echo "Annotated listing of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.listing.en.md (and .zh.md)"
 	@echo "Pictures of iteration 0: $(DEMO_WORK_DIR)/shape_trace/train_iter0.*.png"
 

@@ -9,8 +9,8 @@ ratios to stock. A traced step only records; its pages and pictures are
 rendered afterwards by the tracer's worker thread, which the benchmark lets
 finish between steps (untimed) and times on its own. For each traced
 variant it also prints the training thread's time in the tracer after the
-step (writing the JSON lines, handing over to the worker) and the
-worker's rendering time per step. The batch is noise, which PNG
+step (handing the records over to the worker) and the worker's time per
+step (writing the JSON lines, drawing the pictures, writing the pages). The batch is noise, which PNG
 compresses worst: on real images the pictures cost less. Then runs
 ``--memory-iters`` traced steps and prints how much resident memory grew
 after the warm-up, the peak resident memory, and the size of the JSON
@@ -132,7 +132,7 @@ def main():
         print(f'  {name:>6}: median {median[name]:.3f} s   '
               f'ratio to stock {median[name] / median["stock"]:.4f}')
     print('per traced step: training thread in the tracer after the step '
-          '(JSON lines, hand-over) and rendering in the worker thread:')
+          '(hand-over) and the worker thread (JSON lines, pictures, pages):')
     for name in models:
         tracer = getattr(models[name], 'tracer', None)
         if tracer is None or not tracer.step_seconds:

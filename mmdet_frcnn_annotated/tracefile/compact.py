@@ -37,35 +37,33 @@ def _key(value):
     return json.dumps(value, separators=(',', ':'))
 
 
-def _short_desc(desc):
-    """A description without the ``float32`` dtypes of its tensors."""
+def _children(desc, change):
+    """``desc`` with ``change`` applied to each description inside it."""
     if not isinstance(desc, list):
         return desc
     tag = desc[0]
-    if tag == 'T':
-        return desc[:2] if desc[2:] == ['float32'] else desc
     if tag == 'L':
-        return desc[:3] + [[_short_desc(d) for d in desc[3]]]
+        return desc[:3] + [[None if d is None else change(d)
+                            for d in desc[3]]]
     if tag == 'D':
-        return ['D', {k: _short_desc(d) for k, d in desc[1].items()}]
+        return ['D', {k: change(d) for k, d in desc[1].items()}]
     if tag == 'O':
-        return ['O', desc[1], {k: _short_desc(d) for k, d in desc[2].items()}]
+        return ['O', desc[1], {k: change(d) for k, d in desc[2].items()}]
     return desc
+
+
+def _short_desc(desc):
+    """A description without the ``float32`` dtypes of its tensors."""
+    if isinstance(desc, list) and desc[0] == 'T':
+        return desc[:2] if desc[2:] == ['float32'] else desc
+    return _children(desc, _short_desc)
 
 
 def _full_desc(desc):
-    if not isinstance(desc, list):
-        return desc
-    tag = desc[0]
-    if tag == 'T':
+    """A description with the ``float32`` dtypes put back."""
+    if isinstance(desc, list) and desc[0] == 'T':
         return desc + ['float32'] if len(desc) == 2 else desc
-    if tag == 'L':
-        return desc[:3] + [[_full_desc(d) for d in desc[3]]]
-    if tag == 'D':
-        return ['D', {k: _full_desc(d) for k, d in desc[1].items()}]
-    if tag == 'O':
-        return ['O', desc[1], {k: _full_desc(d) for k, d in desc[2].items()}]
-    return desc
+    return _children(desc, _full_desc)
 
 
 def _runs(numbers):
@@ -84,21 +82,6 @@ def _numbers(runs):
         out += [run] if isinstance(run, int) else list(
             range(run[0], run[1] + 1))
     return out
-
-
-def _children(desc, change):
-    """``desc`` with ``change`` applied to each description inside it."""
-    if not isinstance(desc, list):
-        return desc
-    tag = desc[0]
-    if tag == 'L':
-        return desc[:3] + [[None if d is None else change(d)
-                            for d in desc[3]]]
-    if tag == 'D':
-        return ['D', {k: change(d) for k, d in desc[1].items()}]
-    if tag == 'O':
-        return ['O', desc[1], {k: change(d) for k, d in desc[2].items()}]
-    return desc
 
 
 class _Shared:
