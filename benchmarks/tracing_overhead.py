@@ -10,8 +10,9 @@ rendered afterwards by the tracer's worker thread, which the benchmark lets
 finish between steps (untimed) and times on its own. For each traced
 variant it also prints the training thread's time in the tracer after the
 step (handing the records over to the worker) and the worker's time per
-step (writing the JSON lines, drawing the pictures, writing the pages). The batch is noise, which PNG
-compresses worst: on real images the pictures cost less. Then runs
+step (writing the JSON lines, drawing the pictures, writing the pages).
+The batch is noise, which PNG compresses worst: on real images the
+pictures cost less. Then runs
 ``--memory-iters`` traced steps and prints how much resident memory grew
 after the warm-up, the peak resident memory, and the size of the JSON
 lines of one traced iteration.

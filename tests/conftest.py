@@ -48,6 +48,7 @@ def model_config(annotated, num_classes=3, trace=None):
 
 def build_model(annotated, seed=0, **kwargs):
     from mmdet.models import build_detector
+
     import mmdet_frcnn_annotated  # noqa: F401  registers the types
     torch.manual_seed(seed)
     return build_detector(model_config(annotated, **kwargs))
@@ -134,6 +135,7 @@ def make_stepped_models(out_dir):
         if name == 'on':
             recorder = model.tracer.start_train()
             from mmdet_frcnn_annotated.runtime.recorder import recording
+
             # as train_step does: the recorder and the line capture
             with recording(recorder), model.tracer.capture(recorder):
                 losses, grads, log_vars = _losses_and_grads(

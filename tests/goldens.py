@@ -6,7 +6,6 @@ them from these functions after a deliberate change of a page.
 import os.path as osp
 
 import torch
-
 from conftest import GOLDEN_DIR
 
 REPORT = osp.join(GOLDEN_DIR, 'report_golden.md')
@@ -20,6 +19,7 @@ def report_text():
     """The stage report of a small hand-made step with one mismatch, and
     the RPN's config values its notes quote."""
     from mmdet.models.dense_heads import RPNHead
+
     from mmdet_frcnn_annotated.rendering.stage_report import render_report
     from mmdet_frcnn_annotated.runtime.recorder import ShapeRecorder
     from mmdet_frcnn_annotated.tracefile import decode, encode

@@ -3,10 +3,8 @@ config, and what the annotated and toy configs change."""
 import json
 
 import pytest
+from conftest import ANNOTATED_CONFIG, REFERENCE, STOCK_CONFIG, TOY_CONFIG
 from mmcv import Config
-
-from conftest import (ANNOTATED_CONFIG, REFERENCE, STOCK_CONFIG,
-                      TOY_CONFIG)
 
 
 def _plain(cfg):

@@ -11,7 +11,6 @@ import os
 import os.path as osp
 
 import pytest
-
 from conftest import REPO
 
 PACKAGE = 'mmdet_frcnn_annotated'

@@ -1,13 +1,13 @@
 import importlib
 
 import pytest
+from conftest import model_config
 from mmcv.runner import HOOKS
 from mmcv.utils import import_modules_from_strings
 from mmdet.datasets import DATASETS
 from mmdet.models import DETECTORS, HEADS, build_detector
 
 import mmdet_frcnn_annotated
-from conftest import model_config
 
 
 def test_types_are_registered():

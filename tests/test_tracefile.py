@@ -94,4 +94,3 @@ def test_reader_names_another_schema_version(tmp_path):
     with pytest.raises(ValueError, match=r't.jsonl:1: .*schema_version 1;'
                        f'.* {SCHEMA_VERSION}'):
         read_trace(str(path))
-

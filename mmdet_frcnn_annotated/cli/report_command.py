@@ -26,6 +26,7 @@ files that share no iteration but hold one iteration per phase are
 compared phase by phase. ``--phase`` keeps one phase.
 """
 import argparse
+import os
 import os.path as osp
 import shutil
 import sys
@@ -80,7 +81,6 @@ def _copy_pictures(records, source, out_dir):
     for picture in pictures_of(records):
         path = osp.join(source, picture['file'])
         if osp.isfile(path):
-            import os
             os.makedirs(out_dir, exist_ok=True)
             shutil.copyfile(path, osp.join(out_dir, picture['file']))
 

@@ -17,7 +17,6 @@ import mmcv
 import torch
 from mmcv import DictAction
 from mmcv.runner import get_dist_info, init_dist
-
 from mmdet import __version__ as mmdet_version
 from mmdet.apis import set_random_seed, train_detector
 from mmdet.datasets import build_dataset

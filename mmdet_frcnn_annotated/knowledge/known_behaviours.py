@@ -3,7 +3,7 @@
 Each entry says where it shows (the stages of the report and the listed
 functions), on which tensors, under which condition, and where in the
 installed mmdet it comes from; the explanation for learners lives with the
-other texts (``explain/behaviours.<lang>.md``, keyed by ``key``). A record
+other texts (``texts/behaviours.<lang>.md``, keyed by ``key``). A record
 that meets an entry is marked as that behaviour instead of as a mismatch,
 and is not counted as one.
 

@@ -20,7 +20,7 @@ _OWN_PACKAGE = __name__.split('.')[0]
 
 def _reimplemented(klass, name):
     """True when this package's ``klass.name`` re-implements an mmdet method
-    step by step (the watchlist names each such method)."""
+    step by step (``WATCHED`` names each such method)."""
     spec = f'{klass.__module__}:{klass.__qualname__}.{name}'
     return spec in WATCHED and WATCHED[spec].reproduces is not None
 

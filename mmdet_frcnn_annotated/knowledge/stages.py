@@ -255,11 +255,6 @@ EDGES = (
 )
 
 
-def flow_position(family):
-    """Index of a family in :data:`STAGES`, or ``None``."""
-    return FAMILIES.index(family) if family in FAMILIES else None
-
-
 # Kinds of picture, in the order a page shows them, and the stage family
 # each one draws the result of.
 PICTURES = (

@@ -23,6 +23,7 @@ import math
 
 from . import texts
 
+
 def meaning(symbol, language='en'):
     """Glossary entry of a bound symbol such as ``h_3`` or ``Pr_0``, from
     ``texts/glossary.<language>.md``; '' for a symbol it does not know."""

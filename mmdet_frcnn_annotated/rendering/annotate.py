@@ -18,6 +18,7 @@ from ..knowledge.symbols import SymbolError, SymbolTable, shape_text
 from ..tracefile import (MappingDesc, ObjectDesc, SequenceDesc, TensorDesc,
                          ValueDesc)
 
+
 # where a record belongs ----------------------------------------------------
 def anchors(records):
     """``{(name, scope): anchor}`` and ``{name: anchor}`` of the sections,
@@ -177,7 +178,7 @@ class Annotator:
                 if behaviour:
                     self.known.add(behaviour.key)
                     short = texts.text(self.language,
-                                         f'{behaviour.key}@short')
+                                       f'{behaviour.key}@short')
                     return f'{name}: {concrete} ≈ {symbolic} ({short})'
                 self.disagreements += 1
                 return f'{name}: {concrete} ≠ {symbolic}'

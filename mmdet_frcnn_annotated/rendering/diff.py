@@ -1,7 +1,7 @@
 """Differences between two traced groups, as Markdown.
 
 A group is the records of one phase of one iteration (what
-:func:`.report.read_jsonl` returns one of). Two groups are compared on:
+:func:`..tracefile.read_trace` returns one of). Two groups are compared on:
 
 - symbol values: a symbol whose value differs, or that one side lacks;
 - tensors, matched by stage and name: the concrete shape or the symbolic
@@ -23,8 +23,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, List, Tuple
 
-from .stage_report import cell as _cell
 from ..knowledge.symbols import shape_text
+from .stage_report import cell as _cell
 
 ABSENT = '—'  # a cell for what one side does not have
 

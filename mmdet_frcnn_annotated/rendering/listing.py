@@ -12,11 +12,11 @@ labelled by the image (``image 1``), the FPN level (``P3``) or the
 ground-truth box (``gt 2``) it was for.
 """
 from ..knowledge import texts
-from .annotate import (Annotator, SourceLayout, anchor_for, anchors, clip,
-                       read_source, stage_anchor)
 from ..knowledge.known_behaviours import by_key
 from ..knowledge.scopes import scope_of_path
 from ..tracefile import describe_from_json, summary_of
+from .annotate import (Annotator, SourceLayout, anchor_for, anchors, clip,
+                       read_source, stage_anchor)
 
 _FENCE = '```'
 _INLINE = 100  # longest code line with its note kept on one line

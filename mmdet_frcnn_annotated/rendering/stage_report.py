@@ -41,10 +41,9 @@ class _Words:
         family = stage_of(stage)
         if family is None:
             return ''
-        note = texts.fill_all(
-            texts.texts(self.language).get(
-                family.note_key(self.values), ''), self.values)
-        return note or ''
+        template = texts.texts(self.language).get(
+            family.note_key(self.values), '')
+        return texts.fill_all(template, self.values)
 
 
 def render_report(records, language='en', listing=None, present=None):

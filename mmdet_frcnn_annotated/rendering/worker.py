@@ -28,7 +28,7 @@ class RenderWorker:
     """Renders steps in the order they were submitted.
 
     Args:
-        writer (TraceWriter): where the ``pictures`` records go.
+        writer (TraceWriter): the trace file the records are written to.
         out_dir (str): where the pages and pictures go.
         languages (list[str]): languages of the pages.
         rank (int): the process's rank (file names).

@@ -2,10 +2,10 @@
 
 While a :class:`LineCapture` is active, Python's trace function looks at
 every new frame and follows only those of the watched functions
-(:mod:`.watchlist`). In such a frame each executed line is noted, and the
-names the line bound or rebound are described as plain data: a tensor by
-its shape and dtype, an int, float, bool or short string by its value, a
-list or tuple by its items. No tensor is kept once its frame returns.
+(:mod:`..knowledge.watched`). In such a frame each executed line is noted,
+and the names the line bound or rebound are described as plain data: a
+tensor by its shape and dtype, an int, float, bool or short string by its
+value, a list or tuple by its items. No tensor is kept once its frame returns.
 
 Calls are grouped by their call path (the watched functions above them),
 so ``multi_apply``'s five calls of ``RPNHead.forward_single`` form one group
@@ -22,11 +22,11 @@ from collections import OrderedDict
 import numpy as np
 import torch
 
+from ..knowledge.symbols import level_of_stride
 from ..tracefile import (MappingDesc, ObjectDesc, SequenceDesc, TensorDesc,
                          TraceRecord, ValueDesc, describe_to_json)
 from .config_facts import MISSING, fact_at, plain
 from .recorder import get_recorder
-from ..knowledge.symbols import level_of_stride
 
 MAX_PASSES = 12  # entries kept per line and group; further passes counted
 _MAX_ITEMS = 8
@@ -240,7 +240,7 @@ class LineCapture:
 
     Args:
         codes (dict): ``{code object: Watched}`` from
-            :func:`~.watchlist.watched_codes`.
+            :func:`~..knowledge.watched.watched_codes`.
     """
 
     def __init__(self, codes):

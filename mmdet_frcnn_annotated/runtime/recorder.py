@@ -12,8 +12,8 @@ import contextlib
 
 from ..knowledge.known_behaviours import known_behaviour
 from ..knowledge.provenance import function_origin, mmdet_method
-from ..tracefile import TraceRecord
 from ..knowledge.symbols import SymbolTable
+from ..tracefile import TraceRecord
 
 _ACTIVE = []
 

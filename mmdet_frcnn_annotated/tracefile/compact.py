@@ -13,9 +13,10 @@ is written in one piece, so its lines can share what they repeat:
   more than once: a ``call`` record's lines, and the table itself, refer
   to them by index).
 - A tensor record with a symbolic shape leaves out ``ok`` and
-  ``expected`` when they agree (``expected`` then equals ``shape``), ``dtype`` when it is ``float32`` and ``device`` when it is
-  ``cpu`` (one it does not have is written ``null``); a tensor description
-  leaves out a ``float32`` dtype.
+  ``expected`` when they agree (``expected`` then equals ``shape``),
+  ``dtype`` when it is ``float32`` and ``device`` when it is ``cpu`` (one it
+  does not have is written ``null``); a tensor description leaves out a
+  ``float32`` dtype.
 - A ``call`` record leaves out ``producer`` (its ``name``), ``stage``
   (``listing``) and ``self_type`` (the first class of ``mro``); instead of
   its ``path`` it names its caller's ``call`` record by index (``parent``);
@@ -217,8 +218,10 @@ class StepExpander:
         for line, entries in values['lines'].items():
             passes = []
             for entry in entries:
-                ctx, names = entry if isinstance(entry, list) else ({},
-                                                                     entry)
+                if isinstance(entry, list):
+                    ctx, names = entry
+                else:  # a pass without a context
+                    ctx, names = {}, entry
                 if isinstance(names, int):
                     names = passes[names][1]
                 else:

@@ -154,8 +154,8 @@ def read_trace(path, problems=None):
             groups.setdefault(key, []).append(record)
     complete = OrderedDict(
         (key, step_records(g)) for key, g in groups.items()
-        if g and g[0].kind == 'symbols' and any(r.kind == 'summary'
-                                                 for r in g))
+        if g and g[0].kind == 'symbols'
+        and any(r.kind == 'summary' for r in g))
     if problems is not None:
         if torn:
             problems.append(f'{path}: left out {len(torn)} line(s) that do '

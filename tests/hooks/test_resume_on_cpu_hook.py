@@ -7,8 +7,8 @@ import os.path as osp
 
 import pytest
 import torch
-
 from conftest import TOY_CONFIG
+
 from mmdet_frcnn_annotated.cli import train_command as train_cli
 from mmdet_frcnn_annotated.hooks import ResumeOnCpuHook
 from mmdet_frcnn_annotated.tracefile import read_trace

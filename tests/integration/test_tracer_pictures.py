@@ -3,6 +3,7 @@ that fails costs the step its pictures, nothing else."""
 import os
 
 from conftest import build_model, demo_inputs
+
 from mmdet_frcnn_annotated.rendering import pages
 from mmdet_frcnn_annotated.tracefile import read_trace
 

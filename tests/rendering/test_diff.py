@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from mmdet_frcnn_annotated.cli import report_command as report_cli
+from mmdet_frcnn_annotated.rendering.diff import diff_groups, render_diff
 from mmdet_frcnn_annotated.runtime.recorder import recording
 from mmdet_frcnn_annotated.runtime.settings import TraceSettings
 from mmdet_frcnn_annotated.tracefile import TraceRecord, read_trace
 from mmdet_frcnn_annotated.tracer import ShapeTracer
-from mmdet_frcnn_annotated.rendering.diff import diff_groups, render_diff
 
 
 def _real_trace(folder, n=2, iterations=(0, )):

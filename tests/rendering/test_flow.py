@@ -7,8 +7,8 @@ import pytest
 
 from mmdet_frcnn_annotated.knowledge.stages import stage_family
 from mmdet_frcnn_annotated.rendering.flow import render_flow
-from mmdet_frcnn_annotated.tracefile import TraceRecord
 from mmdet_frcnn_annotated.rendering.stage_report import render_report
+from mmdet_frcnn_annotated.tracefile import TraceRecord
 
 LEVELS = {2: (64, 80), 3: (32, 40), 4: (16, 20), 5: (8, 10), 6: (4, 5)}
 

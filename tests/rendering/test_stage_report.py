@@ -1,9 +1,9 @@
 """The stage report: its notes state the learner's config, in the page's
 language; its pictures are those beside it; its golden form."""
-import pytest
-
 import goldens
+import pytest
 from conftest import assert_matches_golden
+
 from mmdet_frcnn_annotated.rendering.stage_report import render_report
 from mmdet_frcnn_annotated.tracefile import TraceRecord
 

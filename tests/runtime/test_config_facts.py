@@ -2,8 +2,8 @@
 import torch
 from mmcv import ConfigDict
 
-from mmdet_frcnn_annotated.runtime.config_facts import (MISSING,
-                                                        config_facts, fact_at)
+from mmdet_frcnn_annotated.runtime.config_facts import (MISSING, config_facts,
+                                                        fact_at)
 
 
 class _Head(torch.nn.Module):

@@ -1,10 +1,10 @@
 import pytest
 import torch
 
+from mmdet_frcnn_annotated.knowledge.symbols import SymbolError, SymbolTable
 from mmdet_frcnn_annotated.runtime.recorder import (ShapeMismatchError,
                                                     ShapeRecorder,
                                                     get_recorder, recording)
-from mmdet_frcnn_annotated.knowledge.symbols import SymbolError, SymbolTable
 
 
 def test_symbol_expressions():

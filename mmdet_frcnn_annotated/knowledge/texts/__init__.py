@@ -47,15 +47,13 @@ def _sections(path):
 
 @functools.lru_cache(maxsize=None)
 def texts(language):
-    """All texts of ``language``: function explanations and page words."""
+    """All texts of ``language``, every file of :data:`KINDS` together."""
     if language not in LANGUAGES:
         raise ValueError(f'no texts for language {language!r}; '
                          f'available: {LANGUAGES}')
     found = {}
     for kind in KINDS:
-        path = osp.join(_HERE, f'{kind}.{language}.md')
-        if osp.isfile(path):
-            found.update(_sections(path))
+        found.update(sections(kind, language))
     return found
 
 
@@ -81,19 +79,12 @@ def fill(template, values):
         return template
 
 
-class _Missing(dict):
-    """Raises for an unknown ``{name}``, so that :func:`fill_all` can tell."""
-
-    def __missing__(self, key):
-        raise KeyError(key)
-
-
 def fill_all(template, values):
     """``template`` filled from ``values``, or '' when it names a value
     that ``values`` does not have (a sentence is better left out than
     written with a gap or a guess)."""
     try:
-        return string.Formatter().vformat(template, (), _Missing(values))
+        return template.format_map(values)
     except (KeyError, ValueError, IndexError, AttributeError):
         return ''
 

@@ -11,13 +11,13 @@ import torch
 from mmdet.models.builder import HEADS
 from mmdet.models.dense_heads import AnchorHead
 
+from ...knowledge.symbols import level_of_stride
 from ...registry import register
 from ...runtime.boxes import LIMITS, box_values, levels_of, spread
+from ...runtime.log_stats import get_counts
 from ...runtime.observers import (ObservedAssigner, ObservedSampler,
                                   observe_modules)
-from ...runtime.log_stats import get_counts
 from ...runtime.recorder import get_recorder
-from ...knowledge.symbols import level_of_stride
 
 
 @register(HEADS)

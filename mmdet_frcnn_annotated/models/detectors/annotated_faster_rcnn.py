@@ -18,14 +18,14 @@ import numpy as np
 from mmdet.models.builder import DETECTORS
 from mmdet.models.detectors import TwoStageDetector
 
-from ...registry import register
 from ...knowledge.stages import CONFIG_FACTS
+from ...knowledge.symbols import level_of_stride
+from ...registry import register
 from ...runtime.boxes import box_values
 from ...runtime.config_facts import config_facts
 from ...runtime.log_stats import StepCounts, counting
 from ...runtime.recorder import get_recorder, recording
 from ...runtime.settings import TraceSettings
-from ...knowledge.symbols import level_of_stride
 from ...tracer import ShapeTracer
 from .cpu_compat import cuda_or_stay, drop_cpu_scatter_axis
 

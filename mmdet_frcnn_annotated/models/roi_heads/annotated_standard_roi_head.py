@@ -11,12 +11,12 @@ from mmdet.core import bbox2roi
 from mmdet.models.builder import HEADS
 from mmdet.models.roi_heads import StandardRoIHead
 
+from ...knowledge.symbols import level_of_stride
 from ...registry import register
 from ...runtime.boxes import LIMITS, box_values
 from ...runtime.observers import (ObservedAssigner, ObservedSampler,
                                   observe_modules)
 from ...runtime.recorder import get_recorder
-from ...knowledge.symbols import level_of_stride
 
 
 @register(HEADS)

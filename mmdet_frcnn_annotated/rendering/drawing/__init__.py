@@ -2,10 +2,10 @@
 detections of the run look like on its own images.
 
 Drawing reads records and images only; it knows nothing of the recorder
-or the writers.
+or the tracer.
 """
 from .canvas import encode_png
-from .pictures import TITLES, Picture, draw_picture, draw_pictures
+from .pictures import KINDS, Picture, draw_picture, draw_pictures
 
 # At most this many bytes of PNG per traced iteration.
 MAX_BYTES = 1_500_000
@@ -32,5 +32,5 @@ def encoded_pictures(records, images, max_bytes=MAX_BYTES, max_side=512):
         max_side = int(max_side * min(0.9, 0.95 * (max_bytes / size)**0.5))
 
 
-__all__ = ['MAX_BYTES', 'Picture', 'TITLES', 'draw_picture', 'draw_pictures',
+__all__ = ['KINDS', 'MAX_BYTES', 'Picture', 'draw_picture', 'draw_pictures',
            'encoded_pictures']

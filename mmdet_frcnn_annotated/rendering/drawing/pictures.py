@@ -13,26 +13,19 @@ its boxes):
 - ``roi_samples``: the RoI head's sampled positives and negatives;
 - ``detections``: the best detections with class names and scores.
 """
-from collections import OrderedDict, namedtuple
+from collections import namedtuple
 
 import numpy as np
 
+from ...knowledge.stages import PICTURES
 from . import canvas
 
-Picture = namedtuple('Picture', 'kind title image boxes')
+Picture = namedtuple('Picture', 'kind image boxes')
 LEGEND_WIDTH = 520  # the base anchors' sizes need about this much
 
-TITLES = OrderedDict([
-    ('input', 'Input images and ground truth'),
-    ('anchors', 'Base anchors of one location at every level, to scale'),
-    ('rpn_targets', 'RPN: sampled positive anchors (thick) and some sampled '
-     'negatives (thin), by FPN level'),
-    ('proposals', 'RPN: best proposals after NMS, by FPN level'),
-    ('roi_samples', 'RoI head: sampled positive (green) and negative (red) '
-     'RoIs'),
-    ('detections', 'Detections: the best of each image, with class and '
-     'score'),
-])
+# The kinds, in the order of the step; their captions are texts
+# (``knowledge/texts/stages.<lang>.md``, ``@picture_<kind>``).
+KINDS = tuple(kind for kind, _ in PICTURES)
 
 
 class _Step:
@@ -75,12 +68,12 @@ def draw_pictures(records, images, max_side=512):
         ``boxes`` how many boxes were drawn on it.
     """
     step = _Step(records, images)
-    pictures = (_draw(kind, step, max_side) for kind in TITLES)
+    pictures = (_draw(kind, step, max_side) for kind in KINDS)
     return [picture for picture in pictures if picture is not None]
 
 
 def draw_picture(kind, records, images, max_side=512):
-    """The picture ``kind`` (a key of :data:`TITLES`) of the step, or None
+    """The picture ``kind`` (one of :data:`KINDS`) of the step, or None
     when the step has nothing to draw for it."""
     return _draw(kind, _Step(records, images), max_side)
 
@@ -92,7 +85,7 @@ def _draw(kind, step, max_side):
     if not step.images or (kind in needs and not step.has(needs[kind])):
         return None
     image, boxes = _DRAWERS[kind](step, max_side)
-    return Picture(kind, TITLES[kind], image, boxes)
+    return Picture(kind, image, boxes)
 
 
 # one panel per image ---------------------------------------------------------

@@ -18,9 +18,9 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-
 from conftest import (TOY_CONFIG, TRAIN_BOXES, TRAIN_LABELS, TRAIN_SIZES,
                       _losses_and_grads, build_model, demo_inputs)
+
 from mmdet_frcnn_annotated.cli import train_command as train_cli
 from mmdet_frcnn_annotated.tracefile import read_trace
 

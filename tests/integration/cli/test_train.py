@@ -6,8 +6,8 @@ import logging
 import os.path as osp
 
 import pytest
-
 from conftest import TOY_CONFIG
+
 from mmdet_frcnn_annotated.cli import train_command as train_cli
 from mmdet_frcnn_annotated.tracefile import read_trace
 

@@ -4,8 +4,8 @@ one anchor ratio, the shapes worked out by hand."""
 import os.path as osp
 
 import pytest
-
 from conftest import TOY_CONFIG
+
 from mmdet_frcnn_annotated.cli import report_command as report_cli
 from mmdet_frcnn_annotated.cli import walkthrough_command as walkthrough
 from mmdet_frcnn_annotated.tracefile import read_trace

@@ -13,10 +13,10 @@ import math
 
 import pytest
 import torch
-
 from conftest import _losses_and_grads, demo_inputs, model_config
-from mmdet_frcnn_annotated.tracefile import read_trace
+
 from mmdet_frcnn_annotated.runtime.recorder import recording
+from mmdet_frcnn_annotated.tracefile import read_trace
 
 SIZES = [(96, 128), (64, 128)]  # padded to 96 x 128; image 1 smaller
 BOXES = [[[10, 12, 60, 70], [70, 30, 120, 90]], []]
@@ -126,6 +126,7 @@ MEMBERS = {
 
 def _build(variant, annotated, out_dir=None, num_classes=None):
     from mmdet.models import build_detector
+
     import mmdet_frcnn_annotated  # noqa: F401
     change, classes = MEMBERS.get(variant, (lambda m: m, 3))
     model = model_config(annotated, num_classes=num_classes or classes,

@@ -4,7 +4,6 @@ included): counted on the CPU, where the same calls would synchronise a GPU."""
 import copy
 
 import torch
-
 from conftest import (TRAIN_BOXES, TRAIN_LABELS, TRAIN_SIZES, build_model,
                       count_host_syncs, demo_inputs)
 

@@ -4,13 +4,13 @@ import copy
 import os.path as osp
 
 import torch
+from conftest import TOY_CONFIG
 from mmcv import Config
 from mmcv.parallel import MMDataParallel
-
-from conftest import TOY_CONFIG
 from mmdet.apis import single_gpu_test
 from mmdet.datasets import build_dataloader, build_dataset
 from mmdet.models import build_detector
+
 from mmdet_frcnn_annotated.datasets import toy_shapes
 from mmdet_frcnn_annotated.tracefile import read_trace
 

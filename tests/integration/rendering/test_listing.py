@@ -6,13 +6,12 @@ import math
 import os.path as osp
 import re
 
+import goldens
 import pytest
 import torch
-
-import goldens
 from conftest import assert_matches_golden
+
 from mmdet_frcnn_annotated.cli import report_command as report_cli
-from mmdet_frcnn_annotated.rendering.listing import render_listing
 
 H, W, N, A = 256, 320, 2, 3
 LEVELS = [2, 3, 4, 5, 6]

@@ -7,11 +7,12 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-
 from conftest import TRAIN_BOXES, TRAIN_SIZES
-from mmdet_frcnn_annotated.tracefile import pictures_of
+
 from mmdet_frcnn_annotated.rendering.drawing import (MAX_BYTES, draw_picture,
-                                           draw_pictures, encoded_pictures)
+                                                     draw_pictures,
+                                                     encoded_pictures)
+from mmdet_frcnn_annotated.tracefile import pictures_of
 
 TRAIN_KINDS = ['input', 'anchors', 'rpn_targets', 'proposals',
                'roi_samples']

@@ -6,9 +6,8 @@ import os.path as osp
 
 import pytest
 import torch
-from mmcv import ConfigDict
-
 from conftest import demo_inputs, model_config
+from mmcv import ConfigDict
 
 
 def _config(out_dir):
@@ -30,6 +29,7 @@ def _config(out_dir):
 @pytest.fixture(scope='module')
 def reports(tmp_path_factory):
     from mmdet.models import build_detector
+
     import mmdet_frcnn_annotated  # noqa: F401
     out_dir = str(tmp_path_factory.mktemp('notes'))
     cfg = _config(out_dir)

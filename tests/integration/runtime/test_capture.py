@@ -9,10 +9,9 @@ import warnings
 import torch
 from mmdet.core import bbox2roi
 
-from mmdet_frcnn_annotated.runtime.capture import LineCapture
-
 from mmdet_frcnn_annotated.knowledge.watched import watched_codes
 from mmdet_frcnn_annotated.runtime import capture as capture_module
+from mmdet_frcnn_annotated.runtime.capture import LineCapture
 from mmdet_frcnn_annotated.runtime.capture import describe as _describe
 from mmdet_frcnn_annotated.tracefile import describe_to_json
 
@@ -129,8 +128,8 @@ def test_another_tracer_is_left_alone_with_one_warning():
 
 
 def test_capture_only_inside_traced_steps(tmp_path):
-    from conftest import TRAIN_BOXES, TRAIN_LABELS, TRAIN_SIZES, build_model
-    from conftest import demo_inputs
+    from conftest import (TRAIN_BOXES, TRAIN_LABELS, TRAIN_SIZES, build_model,
+                          demo_inputs)
     model = build_model(True, trace=dict(out_dir=str(tmp_path),
                                          phases=['train']))
     seen = []

@@ -2,8 +2,8 @@
 ceil(1.5) x ceil(2.5) = 2 x 3, and the symbols must round up too."""
 import pytest
 import torch
-
 from conftest import build_model, demo_inputs
+
 from mmdet_frcnn_annotated.runtime.recorder import ShapeRecorder, recording
 
 

@@ -5,7 +5,6 @@ import math
 
 import pytest
 import torch
-
 from conftest import (TRAIN_BOXES, TRAIN_LABELS, TRAIN_SIZES, build_model,
                       demo_inputs)
 

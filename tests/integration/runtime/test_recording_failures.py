@@ -1,9 +1,9 @@
 """A recording that fails midway never changes or stops the step."""
 import torch
-
 from conftest import build_model, demo_inputs
-from mmdet_frcnn_annotated.runtime.recorder import ShapeRecorder, recording
+
 from mmdet_frcnn_annotated.knowledge.symbols import SymbolTable
+from mmdet_frcnn_annotated.runtime.recorder import ShapeRecorder, recording
 
 
 class _BrokenSymbols(SymbolTable):
