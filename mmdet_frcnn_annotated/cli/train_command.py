@@ -164,5 +164,6 @@ def _datasets(cfg):
             mmdet_version=mmdet_version, CLASSES=datasets[0].CLASSES)
     return datasets
 
+
 if __name__ == '__main__':
     main()
