@@ -16,6 +16,7 @@ setup:
 
 demo: setup
 	$(PY) -m mmdet_frcnn_annotated.train $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR) --seed 0
+	@echo "Study page of iteration 0 (open it in a browser): $(DEMO_WORK_DIR)/shape_trace/train_iter0.html"
 	@echo "Outputs under $(DEMO_WORK_DIR)/shape_trace/:"
 	@ls $(DEMO_WORK_DIR)/shape_trace
 	@echo "Trace (JSON lines): $(DEMO_WORK_DIR)/shape_trace/trace_rank0.jsonl"

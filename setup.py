@@ -7,7 +7,10 @@ setup(
     'training run record and explain the shape of every tensor.',
     packages=find_packages(include=['mmdet_frcnn_annotated',
                                     'mmdet_frcnn_annotated.*']),
-    package_data={'mmdet_frcnn_annotated.knowledge.texts': ['*.md']},
+    package_data={
+        'mmdet_frcnn_annotated.knowledge.texts': ['*.md'],
+        'mmdet_frcnn_annotated.rendering.html': ['*.css', '*.js'],
+    },
     python_requires='>=3.7',
     install_requires=['mmdet==2.11.0', 'mmcv-full>=1.3.8,<1.4.1'],
 )

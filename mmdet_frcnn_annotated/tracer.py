@@ -20,7 +20,7 @@ import time
 import weakref
 
 from .knowledge.watched import watched_codes
-from .rendering.pages import report_name, step_name
+from .rendering.pages import html_name, report_name, step_name
 from .rendering.worker import RenderWorker
 from .runtime.capture import LineCapture
 from .runtime.recorder import ShapeRecorder
@@ -125,17 +125,18 @@ class ShapeTracer:
         records = recorder.finish()
         images, recorder.images = recorder.images, []
         self._open().submit(records, images or None)
-        report_path = osp.join(self.out_dir, report_name(
-            step_name(recorder.phase, recorder.iteration, self.rank),
-            self.settings.language[0], self.settings.language))
+        step = step_name(recorder.phase, recorder.iteration, self.rank)
+        page = html_name(step) if self.settings.html else report_name(
+            step, self.settings.language[0], self.settings.language)
         summary = records[-1].values
         errors = summary['errors']
         self._log(
-            logging.INFO, f'shape trace [{recorder.phase} {recorder.iteration}]'
-            f': {summary["records"]} records, {summary["mismatches"]} '
+            logging.INFO,
+            f'shape trace [{recorder.phase} {recorder.iteration}]: '
+            f'{summary["records"]} records, {summary["mismatches"]} '
             f'mismatches' + (f', {len(errors)} recording errors (first: '
                              f'{errors[0]})' if errors else '') +
-            f'; report: {report_path}')
+            f'; page: {osp.join(self.out_dir, page)}')
         self.step_seconds.append(time.perf_counter() - start)
 
     def wait(self):
@@ -197,7 +198,7 @@ class ShapeTracer:
             self._worker = RenderWorker(
                 self._writer, self.out_dir, self.settings.language,
                 self.rank, on_error=self._render_failed,
-                on_write_error=self._write_failed)
+                on_write_error=self._write_failed, html=self.settings.html)
             _OPEN.add(self)
         return self._worker
 

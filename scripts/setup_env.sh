@@ -10,6 +10,22 @@ cd "$root"
 venv=.venv
 stamp=$venv/.setup-complete
 
+# The study page's tests open it in Debian's Chromium; fonts-noto-cjk draws
+# its Chinese. Installed with apt-get when missing (root is needed then).
+need_browser() {
+  command -v chromium >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh 2>/dev/null)" ] && return 1
+  return 0
+}
+if need_browser; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup_env.sh: installing chromium and fonts-noto-cjk with apt-get"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null
+  else
+    echo "setup_env.sh: chromium and fonts-noto-cjk are needed by the tests of the study page; install them (apt-get install -y chromium fonts-noto-cjk)" >&2
+  fi
+fi
+
 if [ -f "$stamp" ] && [ -z "$(find requirements requirements.txt setup.py -newer "$stamp" 2>/dev/null)" ]; then
   exit 0
 fi

@@ -199,3 +199,11 @@ def assert_matches_golden(path, text):
         f'{path} differs from what the code renders; after a deliberate '
         f'change, run `python scripts/regenerate_golden.py` and review the '
         f'diff')
+
+
+@pytest.fixture(scope='session')
+def browser():
+    """Headless Chromium (see ``tests/browser.py``)."""
+    from browser import chromium
+    with chromium() as launched:
+        yield launched

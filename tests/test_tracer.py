@@ -63,10 +63,12 @@ def test_report_command_regenerates_same_text(tmp_path):
     _traced_step(tracer)
     tracer.close()
     live = open(osp.join(str(tmp_path), 'train_iter0.md')).read()
+    page = open(osp.join(str(tmp_path), 'train_iter0.html')).read()
     out = tmp_path / 'again'
     paths = report_cli.main(
         [osp.join(str(tmp_path), 'trace_rank0.jsonl'), '--out-dir', str(out)])
-    assert open(paths[0]).read() == live
+    assert open(paths[0]).read() == page
+    assert open(str(out / 'train_iter0.md')).read() == live
 
 
 def test_iteration_cut_short_is_left_out(tmp_path):
@@ -115,7 +117,7 @@ def test_torn_last_line_is_left_out_and_said(tmp_path, capsys):
         f.write(text[:-40])
     out = tmp_path / 'again'
     paths = report_cli.main([path, '--out-dir', str(out)])
-    assert [osp.basename(p) for p in paths] == ['train_iter0.md']
+    assert [osp.basename(p) for p in paths] == ['train_iter0.html']
     said = capsys.readouterr().err
     assert 'do not parse (a torn write): line(s) [14]' in said
     assert "cut short, (phase, iteration): [('train', 1)]" in said

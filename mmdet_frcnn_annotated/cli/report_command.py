@@ -1,15 +1,17 @@
-"""Regenerate the Markdown reports of a trace, or compare two traces::
+"""Regenerate the pages of a trace, or compare two traces::
 
     python -m mmdet_frcnn_annotated.report TRACE.jsonl [--out-dir DIR]
-        [--language en zh]
+        [--language en zh] [--no-html]
 
 Writes the pages of every complete step in the file (into the file's
 folder unless ``--out-dir`` is given) exactly as the training run wrote
 them: the stage report ``<phase>_iter<k>.md`` (``.<lang>.md`` for every
-language after the first) and the annotated listing
-``<phase>_iter<k>.listing.<lang>.md`` of the steps that have one; prints
-the paths of the reports. With ``--out-dir``, the pictures the run drew
-are copied beside the new pages; a report names those that are missing.
+language after the first), the annotated listing
+``<phase>_iter<k>.listing.<lang>.md`` of the steps that have one, and the
+study page ``<phase>_iter<k>.html`` (unless ``--no-html``); prints the
+path of each step's study page (of its report with ``--no-html``). With
+``--out-dir``, the pictures the run drew are copied beside the new pages
+(the study page embeds them); a report names those that are missing.
 
 ::
 
@@ -53,7 +55,9 @@ def main(argv=None):
         choices=LANGUAGES,
         default=list(LANGUAGES),
         help='languages of the pages, the first for <step>.md '
-        '(default: all)')
+        'and shown first on <step>.html (default: all)')
+    parser.add_argument('--no-html', action='store_true',
+                        help='do not write the study pages <step>.html')
     args = parser.parse_args(argv)
     source = osp.dirname(osp.abspath(args.trace))
     out_dir = args.out_dir or source
@@ -61,7 +65,7 @@ def main(argv=None):
     for records in _groups(args.trace):
         _copy_pictures(records, source, out_dir)
         paths.append(write_step(records, out_dir, args.language,
-                                _rank(args.trace)))
+                                _rank(args.trace), html=not args.no_html))
     for path in paths:
         print(path)
     return paths

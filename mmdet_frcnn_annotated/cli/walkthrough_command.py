@@ -36,7 +36,7 @@ from mmcv.parallel import DataContainer, collate
 from mmcv.runner import load_checkpoint
 
 from ..knowledge.texts import LANGUAGES
-from ..rendering.pages import listing_name, report_name, step_name
+from ..rendering.pages import html_name, listing_name, report_name, step_name
 from ..tracefile import pictures_of, read_trace
 from .configs import annotated_model, read_config
 
@@ -225,10 +225,15 @@ def main(argv=None):
 
 
 def _print_outputs(out_dir, trace_path, languages):
-    """Print and return the files of the walkthrough, by kind."""
-    files = dict(trace=[trace_path], reports=[], listings=[], pictures=[])
+    """Print and return the files of the walkthrough, by kind: the study
+    pages first (open them in a browser), then the rest."""
+    files = dict(pages=[], trace=[trace_path], reports=[], listings=[],
+                 pictures=[])
     for records in read_trace(trace_path):
         step = step_name(records[0].phase, records[0].iteration)
+        page = osp.join(out_dir, html_name(step))
+        if osp.isfile(page):
+            files['pages'].append(page)
         for language in languages:
             files['reports'].append(osp.join(
                 out_dir, report_name(step, language, languages)))

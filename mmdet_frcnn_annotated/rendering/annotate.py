@@ -153,8 +153,14 @@ class Annotator:
         return values
 
     def annotate(self, function, scope, name, desc, ctx, statement=''):
-        """``'name: concrete = symbolic'`` for one bound value; the
+        """``'name: concrete = symbolic'`` for one bound value, then
+        `` · `` and what a tensor held (:func:`values_text`); the
         ``statement`` (its source) selects ``@``-qualified templates."""
+        note = self._annotate(function, scope, name, desc, ctx, statement)
+        held = values_text(desc, self.language)
+        return f'{note} · {held}' if held else note
+
+    def _annotate(self, function, scope, name, desc, ctx, statement):
         found = []
         if scope == 'hard_examples':  # rows differ per call: shapes only
             return f'{name}: {_concrete(desc)}'
@@ -303,5 +309,32 @@ def _concrete(desc):
     return '?'
 
 
-def clip(text, limit=150):
+def values_text(desc, language):
+    """What a tensor held, from the summary of its description
+    (``runtime.values``): ``9 True``, ``0 ×247, 1 ×9``, ``∈ [0, 0.83],
+    mean 0.04``; '' when it has none."""
+    summary = desc.summary if isinstance(desc, TensorDesc) else None
+    if not summary:
+        return ''
+    if 'value' in summary:
+        return str(summary['value'])
+    if 'true' in summary:
+        return texts.text(language, '@value_true', count=summary['true'])
+    parts = []
+    if 'counts' in summary:
+        parts.append(', '.join(f'{value} ×{count}'
+                               for value, count in summary['counts'].items()))
+    elif 'min' in summary:
+        parts.append(texts.text(language, '@value_range', min=summary['min'],
+                                max=summary['max']))
+    if 'mean' in summary:
+        parts.append(texts.text(language, '@value_mean',
+                                mean=summary['mean']))
+    if summary.get('nonfinite'):
+        parts.append(texts.text(language, '@value_nonfinite',
+                                count=summary['nonfinite']))
+    return ', '.join(parts)
+
+
+def clip(text, limit=200):
     return text if len(text) <= limit else text[:limit - 1] + '…'

@@ -22,16 +22,13 @@ _LEVEL = re.compile(r'^h_(\d+)$')
 _NOTE = re.compile(r'\s*\([^()]*\)$')
 
 
-def render_flow(records, language='en'):
-    """Lines of the flow section of a report.
-
-    Args:
-        records (list[TraceRecord]): the records of one step.
-        language (str): of the heading, the sentence and the box labels.
+def flow_graph(records, language='en'):
+    """The boxes and arrows of the flow of one step.
 
     Returns:
-        list[str]: a sentence and a fenced Mermaid block, or ``[]`` when
-        no arrow joins two stages of the records.
+        tuple: ``(boxes, arrows)``; ``boxes`` is a list of ``(node id,
+        family, label)`` in the order the families first ran, ``arrows``
+        a list of ``(source id, [tensor text, ...], target id)``.
     """
     tensors = OrderedDict()  # family -> its tensor records, in order
     levels_used = None
@@ -45,7 +42,7 @@ def render_flow(records, language='en'):
         elif family == _X and r.name == 'rois per level':
             levels_used = _levels(r.values)
     ids = _node_ids(tensors)
-    edges = []
+    arrows = []
     for edge in EDGES:
         if (edge.source not in ids or edge.target not in ids
                 or edge.unless in ids):
@@ -53,20 +50,38 @@ def render_flow(records, language='en'):
         groups = _matching(tensors.get(edge.family, []), edge.prefixes)
         if edge.target == _X and levels_used:
             groups = [_used(group, levels_used) for group in groups]
-        edges.append((ids[edge.source], _items(groups), ids[edge.target]))
-    if not edges:
-        return []
+        arrows.append((ids[edge.source], _items(groups), ids[edge.target]))
     words = texts.texts(language)
     config = _config(records)
+    boxes = [(node, family,
+              texts.fill_all(words.get(f'{family}@label', ''), config)
+              or words.get(f'{family}@label_plain') or family)
+             for family, node in ids.items()]
+    return boxes, arrows
+
+
+def render_flow(records, language='en'):
+    """Lines of the flow section of a report.
+
+    Args:
+        records (list[TraceRecord]): the records of one step.
+        language (str): of the heading, the sentence and the box labels.
+
+    Returns:
+        list[str]: a sentence and a fenced Mermaid block, or ``[]`` when
+        no arrow joins two stages of the records.
+    """
+    boxes, arrows = flow_graph(records, language)
+    if not arrows:
+        return []
+    words = texts.texts(language)
     lines = [
         '## ' + words['@report_flow'], '', words['@report_flow_intro'], '',
         '```mermaid', 'flowchart TD'
     ]
-    for family, node in ids.items():
-        label = (texts.fill_all(words.get(f'{family}@label', ''), config)
-                 or words.get(f'{family}@label_plain') or family)
+    for node, _, label in boxes:
         lines.append(f'    {node}["{_escape(label)}"]')
-    for source, items, target in edges:
+    for source, items, target in arrows:
         if items:
             text = '<br/>'.join(_escape(item) for item in items)
             lines.append(f'    {source} -->|"{text}"| {target}')

@@ -14,9 +14,12 @@ ground-truth box (``gt 2``) it was for.
 from ..knowledge import texts
 from ..knowledge.known_behaviours import by_key
 from ..knowledge.scopes import scope_of_path
-from ..tracefile import describe_from_json, summary_of
-from .annotate import (Annotator, SourceLayout, anchor_for, anchors, clip,
-                       read_source, stage_anchor)
+from ..tracefile import summary_of
+from .annotate import (SourceLayout, anchor_for, anchors, read_source,
+                       stage_anchor)
+from .statements import (annotator_for, code_rows, executed_statements,
+                         explanation_key, explanation_values, pass_label,
+                         statement_passes)
 
 _FENCE = '```'
 _INLINE = 100  # longest code line with its note kept on one line
@@ -121,7 +124,7 @@ class _Page:
                          f'(#fn-{index}){times}')
         return lines
 
-    # one function ---------------------------------------------------------------
+    # one function ------------------------------------------------------
     def _section(self, index, r):
         v = r.values
         scope = scope_of_path(v['path'])
@@ -184,19 +187,10 @@ class _Page:
         return f'fn-{self.calls.index(r) + 1}'
 
     def _explanation(self, r):
-        v = r.values
-        key = v.get('reproduces') or r.name
-        facts = dict(v.get('facts') or {})
-        if 'num' in facts and 'pos_fraction' in facts:
-            facts['num_pos'] = int(facts['num'] * facts['pos_fraction'])
-        values = dict(
-            facts,
-            N=self.symbols.get('N', 'N'),
-            A=self.symbols.get('A', 'A'),
-            C=self.symbols.get('C', 'C'))
-        return self.word(key, **values)
+        return self.word(explanation_key(r),
+                         **explanation_values(r, self.symbols))
 
-    # the code ------------------------------------------------------------------
+    # the code ----------------------------------------------------------
     def _code(self, r, scope):
         v = r.values
         try:
@@ -205,36 +199,19 @@ class _Page:
         except (OSError, SyntaxError, ValueError, ImportError) as err:
             return [f'({r.source}: {type(err).__name__}: {err})']
         notes = self._notes(r, scope, layout)
-        executed = {layout.statement_of(line) for line in v['executed']}
-        folded = {
-            layout.statement_of(int(line)): count
-            for line, count in v.get('folded', {}).items()
-        }
+        executed, folded = executed_statements(r, layout)
         out = [_FENCE + 'python']
-        skipping = None
-        for offset, text in enumerate(source):
-            line = first + offset
-            text = text.rstrip('\n')
-            indent = text[:len(text) - len(text.lstrip())]
-            if line in layout.hidden:
-                if skipping is None:
-                    skipping = [indent, 0]
-                skipping[1] += 1
-                continue
-            if skipping:
-                out.append(f'     ⋮ {skipping[0]}# ' + self.word(
-                    '@recording', count=skipping[1]))
-                skipping = None
-            if layout.docstring and layout.docstring[0] < line <= \
-                    layout.docstring[1]:
-                if line == layout.docstring[0] + 1:
-                    out.append(f'     ⋮ {indent}# ' + self.word(
-                        '@docstring',
-                        count=layout.docstring[1] - layout.docstring[0]))
-                continue
-            ran = line not in layout.statements or line in executed
-            out += self._lines(line, text, indent, ran,
-                               notes.get(line, []), folded.get(line))
+        for row in code_rows(first, source, layout, executed):
+            if row.kind == 'recording':
+                out.append(f'     ⋮ {row.indent}# ' + self.word(
+                    '@recording', count=row.count))
+            elif row.kind == 'docstring':
+                out.append(f'     ⋮ {row.indent}# ' + self.word(
+                    '@docstring', count=row.count))
+            else:
+                out += self._lines(row.number, row.text, row.indent, row.ran,
+                                   notes.get(row.number, []),
+                                   folded.get(row.number))
         out.append(_FENCE)
         return out
 
@@ -253,26 +230,15 @@ class _Page:
 
     def _notes(self, r, scope, layout):
         """``{line: [comment, ...]}``: the notes after each line."""
-        v = r.values
-        annotator = Annotator(self.symbols, v.get('facts') or {}, scope,
-                              v.get('levels') or self.run_levels,
-                              self.language)
-        by_statement = {}
-        for line, entries in v['lines'].items():
-            start = layout.statement_of(int(line))
-            by_statement.setdefault(start, []).extend(entries)
+        annotator = annotator_for(r, self.symbols, scope, self.run_levels,
+                                  self.language)
         notes = {}
-        for start, entries in by_statement.items():
-            statement = layout.text_of(start)
-            passes = []
-            for ctx, names in entries:
-                note = '; '.join(
-                    clip(annotator.annotate(r.name, scope, name,
-                                            describe_from_json(desc), ctx,
-                                            statement))
-                    for name, desc in names.items())
-                passes.append((self._label(ctx, annotator), note))
-            notes[layout.note_at.get(start, start)] = self._merge(passes)
+        passes = statement_passes(r, scope, layout, annotator)
+        for line, entries in passes.items():
+            notes[line] = self._merge([
+                (pass_label(ctx, annotator.levels, self.language),
+                 '; '.join(note for _, note, _ in named))
+                for ctx, named in entries])
         self.checked += annotator.checked
         self.disagreements += annotator.disagreements
         self.known.update(annotator.known)
@@ -291,17 +257,3 @@ class _Page:
             return [note]
         return [f'{label}: {note}' if label else note
                 for label, note in texts]
-
-    def _label(self, ctx, annotator):
-        parts = []
-        for kind in ('image', 'level', 'gt'):
-            if kind not in ctx:
-                continue
-            index = ctx[kind]
-            if kind == 'level' and index < len(annotator.levels):
-                parts.append(f'P{annotator.levels[index]}')
-            else:
-                parts.append(self.word(f'@{kind}', index=index))
-        parts += [f'{kind} {index}' for kind, index in ctx.items()
-                  if kind not in ('image', 'level', 'gt')]
-        return ' · '.join(parts)

@@ -8,7 +8,10 @@ For a step ``<phase>_iter<k>`` (``_rank<r>`` on ranks other than 0) in
 - ``<step>.listing.<lang>.md``: the annotated listing in each language,
   when the step has a line capture;
 - ``<step>.<kind>.png``: the pictures, drawn by :mod:`.drawing` (see
-  :func:`write_pictures`); the reports link to those that exist.
+  :func:`write_pictures`); the reports link to those that exist;
+- ``<step>.html``: the study page (:mod:`.html`), which joins all of the
+  above in one self-contained file, every language in it, the pictures
+  embedded; unless ``html`` is off.
 
 The live run (through :mod:`.worker`) and ``python -m
 mmdet_frcnn_annotated.report`` both call :func:`write_step`, with records
@@ -17,8 +20,9 @@ decoded from the trace file, so they write the same bytes.
 import os
 import os.path as osp
 
-from ..tracefile import TraceRecord
+from ..tracefile import TraceRecord, pictures_of
 from .drawing import encoded_pictures
+from .html import render_html
 from .listing import render_listing
 from .stage_report import render_report
 
@@ -38,9 +42,14 @@ def listing_name(step, language):
     return f'{step}.listing.{language}.md'
 
 
-def write_step(records, out_dir, languages=('en', ), rank=0):
-    """Write the reports and listings of one step; returns the path of the
-    report in the first language."""
+def html_name(step):
+    return f'{step}.html'
+
+
+def write_step(records, out_dir, languages=('en', ), rank=0, html=True):
+    """Write the reports, listings and study page of one step; returns
+    the path of the study page, or of the report in the first language
+    when ``html`` is off."""
     languages = list(languages)
     first = records[0]
     step = step_name(first.phase, first.iteration, rank)
@@ -58,7 +67,28 @@ def write_step(records, out_dir, languages=('en', ), rank=0):
         if listing:
             _write_text(osp.join(out_dir, listing),
                         render_listing(records, language, report=report))
-    return main
+    if not html:
+        return main
+    files = [report_name(step, language, languages) for language in languages]
+    if has_listing:
+        files += [listing_name(step, language) for language in languages]
+    pictures = _read_pictures(records, out_dir)
+    files += [picture['file'] for picture in pictures_of(records)
+              if picture['kind'] in pictures]
+    path = osp.join(out_dir, html_name(step))
+    _write_text(path, render_html(records, pictures, languages[0], files))
+    return path
+
+
+def _read_pictures(records, out_dir):
+    """``{kind: PNG bytes}`` of the step's pictures that are on disk."""
+    found = {}
+    for picture in pictures_of(records):
+        path = osp.join(out_dir, osp.basename(picture['file']))
+        if osp.isfile(path):
+            with open(path, 'rb') as f:
+                found[picture['kind']] = f.read()
+    return found
 
 
 def write_pictures(records, images, out_dir, rank=0):

@@ -23,7 +23,7 @@ def cell(text):
     return str(text).replace('|', '\\|').replace('\n', ' ')
 
 
-class _Words:
+class ReportWords:
     """The texts of one language, filled with this step's values."""
 
     def __init__(self, language, records):
@@ -58,7 +58,7 @@ def render_report(records, language='en', listing=None, present=None):
             picture is beside the report; those that are not are named as
             absent. ``None`` takes every picture as present.
     """
-    words = _Words(language, records)
+    words = ReportWords(language, records)
     lines = _head(records, words)
     lines += _symbols(records[0], words)
     lines += render_flow(records, language)

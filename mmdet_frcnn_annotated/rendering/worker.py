@@ -5,7 +5,8 @@ The training thread hands over the records of a finished step and, when
 pictures are on, the step's images. The worker writes the records to the
 trace file (in one piece, flushed), decodes what it wrote (the same road as
 ``python -m mmdet_frcnn_annotated.report``), draws and writes the pictures,
-appends their ``pictures`` record to the trace file, and writes the pages.
+appends their ``pictures`` record to the trace file, and writes the pages
+(reports, listings and the study page).
 
 A failure to write the trace file is reported once through
 ``on_write_error`` and the worker writes nothing more; a failure while
@@ -37,14 +38,16 @@ class RenderWorker:
             failure to write the trace file.
         max_pending (int): steps waiting at most; a traced step beyond
             that waits for the worker, so memory stays bounded.
+        html (bool): write the study page of each step too.
     """
 
     def __init__(self, writer, out_dir, languages, rank=0, on_error=None,
-                 on_write_error=None, max_pending=2):
+                 on_write_error=None, max_pending=2, html=True):
         self.writer = writer
         self.out_dir = out_dir
         self.languages = list(languages)
         self.rank = rank
+        self.html = html
         self.on_error = on_error
         self.on_write_error = on_write_error
         self.write_failed = False
@@ -102,7 +105,8 @@ class RenderWorker:
                 # rendered from what the file holds, as a re-render is
                 pictures = decode(self.writer.write([pictures]))
                 records = step_records(records + pictures)
-            write_step(records, self.out_dir, self.languages, self.rank)
+            write_step(records, self.out_dir, self.languages, self.rank,
+                       html=self.html)
         except Exception as err:  # rendering never reaches training
             if self.on_error is not None:
                 self.on_error(f'{type(err).__name__}: {err}')

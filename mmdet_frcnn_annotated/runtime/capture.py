@@ -4,8 +4,9 @@ While a :class:`LineCapture` is active, Python's trace function looks at
 every new frame and follows only those of the watched functions
 (:mod:`..knowledge.watched`). In such a frame each executed line is noted,
 and the names the line bound or rebound are described as plain data: a
-tensor by its shape and dtype, an int, float, bool or short string by its
-value, a list or tuple by its items. No tensor is kept once its frame returns.
+tensor by its shape, dtype and a summary of its values (:mod:`.values`),
+an int, float, bool or short string by its value, a list or tuple by its
+items. No tensor is kept once its frame returns.
 
 Calls are grouped by their call path (the watched functions above them),
 so ``multi_apply``'s five calls of ``RPNHead.forward_single`` form one group
@@ -27,6 +28,7 @@ from ..tracefile import (MappingDesc, ObjectDesc, SequenceDesc, TensorDesc,
                          TraceRecord, ValueDesc, describe_to_json)
 from .config_facts import MISSING, fact_at, plain
 from .recorder import get_recorder
+from .values import summarize
 
 MAX_PASSES = 12  # entries kept per line and group; further passes counted
 _MAX_ITEMS = 8
@@ -38,11 +40,15 @@ _warned_other_tracer = []
 def describe(value, depth=0):
     """Plain-data description of a value (a named record of
     :mod:`..tracefile`), or ``None`` when it is not one the listing shows
-    (modules, configs, functions)."""
+    (modules, configs, functions). A tensor bound by a name itself (depth
+    0, not inside a list or an object) carries the summary of its values
+    (:mod:`.values`)."""
     if isinstance(value, torch.Tensor):
-        return TensorDesc(list(value.shape), str(value.dtype)[6:])
+        return TensorDesc(list(value.shape), str(value.dtype)[6:],
+                          None if depth else summarize(value))
     if isinstance(value, np.ndarray):
-        return TensorDesc(list(value.shape), str(value.dtype))
+        return TensorDesc(list(value.shape), str(value.dtype),
+                          None if depth else summarize(value))
     if value is None or isinstance(value, (bool, int)):
         return ValueDesc(value)
     if isinstance(value, float):

@@ -25,6 +25,9 @@ Keys:
     pictures (bool): draw PNG pictures of each traced step beside its
         report (input and ground truth, anchors, positives, proposals,
         sampled RoIs, detections).
+    html (bool): write the study page of each traced step,
+        ``<phase>_iter<k>.html``: the listing, stage tables, pictures,
+        flow and symbols in one self-contained file, in every language.
 """
 from dataclasses import dataclass, field, fields, replace
 from typing import List, Optional
@@ -33,7 +36,7 @@ from ..knowledge.texts import LANGUAGES
 
 PHASES = ('train', 'val', 'test')
 _BOOLEANS = ('collect_stats', 'strict', 'listing', 'log_stats',
-             'pictures')
+             'pictures', 'html')
 DEFAULT_OUT_DIR = 'work_dirs/shape_trace'
 
 
@@ -51,6 +54,7 @@ class TraceSettings:
     language: List[str] = field(default_factory=lambda: list(LANGUAGES))
     log_stats: bool = True
     pictures: bool = True
+    html: bool = True
 
     @classmethod
     def from_config(cls, cfg=None):

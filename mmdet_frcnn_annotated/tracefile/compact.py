@@ -16,7 +16,8 @@ is written in one piece, so its lines can share what they repeat:
   ``expected`` when they agree (``expected`` then equals ``shape``),
   ``dtype`` when it is ``float32`` and ``device`` when it is ``cpu`` (one it
   does not have is written ``null``); a tensor description leaves out a
-  ``float32`` dtype.
+  ``float32`` dtype (its value summary, a mapping, then follows its
+  shape).
 - A ``call`` record leaves out ``producer`` (its ``name``), ``stage``
   (``listing``) and ``self_type`` (the first class of ``mro``); instead of
   its ``path`` it names its caller's ``call`` record by index (``parent``);
@@ -56,14 +57,16 @@ def _children(desc, change):
 def _short_desc(desc):
     """A description without the ``float32`` dtypes of its tensors."""
     if isinstance(desc, list) and desc[0] == 'T':
-        return desc[:2] if desc[2:] == ['float32'] else desc
+        return desc[:2] + desc[3:] if desc[2] == 'float32' else desc
     return _children(desc, _short_desc)
 
 
 def _full_desc(desc):
     """A description with the ``float32`` dtypes put back."""
     if isinstance(desc, list) and desc[0] == 'T':
-        return desc + ['float32'] if len(desc) == 2 else desc
+        if len(desc) == 2 or isinstance(desc[2], dict):
+            return desc[:2] + ['float32'] + desc[2:]
+        return desc
     return _children(desc, _full_desc)
 
 

@@ -39,7 +39,8 @@ def test_steps_are_rendered_in_another_thread_and_in_order(tmp_path):
     names = sorted(os.listdir(str(tmp_path)))
     assert names == sorted(
         ['trace_rank0.jsonl'] + [f'train_iter{k}.md' for k in range(3)] +
-        [f'train_iter{k}.zh.md' for k in range(3)])
+        [f'train_iter{k}.zh.md' for k in range(3)] +
+        [f'train_iter{k}.html' for k in range(3)])
     assert '# Shape trace: train, iteration 2' in (
         tmp_path / 'train_iter2.md').read_text()
     assert '第 2 次迭代' in (tmp_path / 'train_iter2.zh.md').read_text(

@@ -13,7 +13,8 @@ Each language has two Markdown files in this folder:
 * ``report.<lang>.md``: the words of the stage report, ``## @report_key``;
 * ``stages.<lang>.md``: per stage family (``knowledge/stages.py``) its
   flow-chart label and its note, and the caption of each picture;
-* ``glossary.<lang>.md``: the meaning of each symbol, ``## symbol:X``.
+* ``glossary.<lang>.md``: the meaning of each symbol, ``## symbol:X``;
+* ``study.<lang>.md``: the words of the HTML study page, ``## @study_key``.
 
 Bodies are ``str.format_map`` templates: ``{pos_iou_thr}`` is filled with
 the value of this run, ``{{`` and ``}}`` are literal braces. A reader can
@@ -25,7 +26,8 @@ import string
 
 LANGUAGES = ('en', 'zh')
 # The text files of each language, ``<kind>.<lang>.md``.
-KINDS = ('functions', 'page', 'behaviours', 'report', 'stages', 'glossary')
+KINDS = ('functions', 'page', 'behaviours', 'report', 'stages', 'glossary',
+         'study')
 _HERE = osp.dirname(osp.abspath(__file__))
 
 

@@ -207,7 +207,7 @@ def test_one_rank_traces_the_other_not(tmp_path):
     assert sorted(os.listdir(trace_dir)) == sorted([
         'trace_rank1.jsonl', 'train_iter0_rank1.listing.en.md',
         'train_iter0_rank1.listing.zh.md', 'train_iter0_rank1.md',
-        'train_iter0_rank1.zh.md'
+        'train_iter0_rank1.zh.md', 'train_iter0_rank1.html'
     ] + [f'train_iter0_rank1.{kind}.png' for kind in pictures])
     path = osp.join(trace_dir, 'trace_rank1.jsonl')
     (group, ) = read_trace(path)

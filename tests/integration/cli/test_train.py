@@ -74,9 +74,10 @@ def test_traces_of_every_selected_iteration(trained):
     assert symbols['C'] == 3
     val = groups[2][0].values
     assert (val['N'], val['H'], val['W']) == (1, 256, 320)
-    # every traced train step of the toy config, with the line capture,
-    # the boxes of the pictures and the pictures record, stays within
-    # 100 KB of JSON lines
+    # every traced train step of the toy config, with the line capture and
+    # its value summaries, the boxes of the pictures and the pictures
+    # record, stays within 120 KB of JSON lines (about 92 KB without the
+    # value summaries)
     sizes = {}
     with open(osp.join(trace_dir, 'trace_rank0.jsonl'), 'rb') as f:
         step = None
@@ -86,7 +87,7 @@ def test_traces_of_every_selected_iteration(trained):
                 step = (data['phase'], data['iteration'])
             sizes[step] = sizes.get(step, 0) + len(line)
     assert set(sizes) == {('train', 0), ('train', 1), ('val', 0)}
-    assert max(sizes[('train', 0)], sizes[('train', 1)]) <= 100e3, sizes
+    assert max(sizes[('train', 0)], sizes[('train', 1)]) <= 120e3, sizes
 
 
 def test_listing_of_every_traced_iteration(trained):
@@ -107,8 +108,8 @@ def test_one_log_line_per_traced_iteration(trained):
     lines = [line for line in log if 'shape trace [' in line]
     assert len(lines) == 3
     assert 'shape trace [train 0]:' in lines[0]
-    assert ' 0 mismatches; report: ' in lines[0]
-    assert lines[0].endswith(osp.join('shape_trace', 'train_iter0.md'))
+    assert ' 0 mismatches; page: ' in lines[0]
+    assert lines[0].endswith(osp.join('shape_trace', 'train_iter0.html'))
 
 
 def test_unwritable_trace_folder_does_not_stop_training(tmp_path):

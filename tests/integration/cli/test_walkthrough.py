@@ -48,6 +48,10 @@ def test_walkthrough_writes_train_and_test_step(walked, capsys):
         'test_iter0.detections.png'
     ]
     assert all(osp.isfile(p) for kind in files for p in files[kind])
+    # the study pages come first (they are printed in this order)
+    assert list(files)[0] == 'pages'
+    assert [osp.basename(p) for p in files['pages']] == [
+        'train_iter0.html', 'test_iter0.html']
     # the toy dataset's class names reach the trace
     train = groups[0]
     classes = [r.values['classes'] for r in train

@@ -75,3 +75,19 @@ def test_pictures_were_drawn_in_both_phases(stepped_models):
         kinds = [p['kind'] for p in pictures_of(records)]
         assert 'input' in kinds and 'proposals' in kinds, phase
         assert any(r.kind == 'boxes' for r in records), phase
+
+
+def test_values_and_study_pages_were_on_in_both_phases(stepped_models):
+    """The numbers above hold with the value summaries read and the study
+    pages written (both on by default)."""
+    import os.path as osp
+    for phase, records in stepped_models['trace'].items():
+        summaries = [
+            data for r in records if r.kind == 'call'
+            for entries in r.values['lines'].values()
+            for _, names in entries for data in names.values()
+            if data and data[0] == 'T' and len(data) == 4
+        ]
+        assert len(summaries) > 50, phase
+        assert osp.isfile(osp.join(stepped_models['out_dir'],
+                                   f'{phase}_iter0.html'))

@@ -32,8 +32,9 @@ def _entries(record, name):
 
 
 def test_describe_keeps_shapes_and_small_values_only():
+    # a tensor bound by a name carries its values: six zeros
     assert describe(torch.zeros(2, 3, dtype=torch.long)) == [
-        'T', [2, 3], 'int64'
+        'T', [2, 3], 'int64', {'counts': {'0': 6}}
     ]
     assert describe(7) == ['V', 7] and describe(True) == ['V', True]
     assert describe(torch.Size([4, 5])) == ['V', [4, 5]]
@@ -53,19 +54,24 @@ def test_bbox2roi_passes_per_image():
     (record, ) = capture.records('train', 0)
     assert record.name == 'bbox2roi' and record.values['calls'] == 1
     assert record.values['path'] == ['bbox2roi']
-    # images 0 and 2 have boxes: one (G_i, 1) column of image indices each
+    # images 0 and 2 have boxes: one (G_i, 1) column of image indices each,
+    # every element the image's index
+    zero = {'min': 0.0, 'max': 0.0, 'mean': 0.0}
     assert _entries(record, 'img_inds') == [({
         'image': 0
-    }, ['T', [3, 1], 'float32']), ({
+    }, ['T', [3, 1], 'float32', zero]), ({
         'image': 2
-    }, ['T', [2, 1], 'float32'])]
+    }, ['T', [2, 1], 'float32', {'min': 2.0, 'max': 2.0, 'mean': 2.0}])]
     # rois: one per image inside the loop (image 1 takes the empty
     # branch, a line of its own), then the concatenation
+    # (an empty tensor has no values; image 2's rows are [2, 0, 0, 0, 0])
     assert sorted(_entries(record, 'rois'), key=str) == sorted([
-        ({'image': 0}, ['T', [3, 5], 'float32']),
+        ({'image': 0}, ['T', [3, 5], 'float32', zero]),
         ({'image': 1}, ['T', [0, 5], 'float32']),
-        ({'image': 2}, ['T', [2, 5], 'float32']),
-        ({}, ['T', [5, 5], 'float32']),
+        ({'image': 2}, ['T', [2, 5], 'float32',
+                        {'min': 0.0, 'max': 2.0, 'mean': 0.4}]),
+        ({}, ['T', [5, 5], 'float32', {'min': 0.0, 'max': 2.0,
+                                       'mean': 0.16}]),
     ], key=str)
     json.dumps(record.to_dict())  # plain data: no tensor is kept
 
@@ -80,7 +86,9 @@ def test_a_config_can_list_more_functions():
     (record, ) = capture.records('train', 0)
     assert record.name == 'l1_loss'
     assert record.source == 'mmdet/models/losses/smooth_l1_loss.py:31'
-    assert _entries(record, 'loss') == [({}, ['T', [4, 4], 'float32'])]
+    assert _entries(record, 'loss') == [
+        ({}, ['T', [4, 4], 'float32', {'min': 1.0, 'max': 1.0, 'mean': 1.0}])
+    ]  # |0 - 1| everywhere
 
 
 def test_calls_are_grouped_by_call_path():
@@ -103,7 +111,13 @@ def test_calls_are_grouped_by_call_path():
         json.dumps(d)
         for _, d in _entries(capture.records('train', 0)[0], 'overlaps')
     }
-    assert json.loads(overlaps) == ['T', [1, 2], 'float32']  # (G, anchors)
+    # (G, anchors): IoU 1 with the first anchor, 0 with the second
+    assert json.loads(overlaps) == ['T', [1, 2], 'float32',
+                                    {'min': 0.0, 'max': 1.0, 'mean': 0.5}]
+    # one anchor passes pos_iou_thr = 0.5: one True in the mask
+    masks = [d for _, d in _entries(capture.records('train', 0)[1],
+                                    'pos_inds') if d[2] == 'bool']
+    assert masks == [['T', [2], 'bool', {'true': 1}]] * 2
 
 
 def test_another_tracer_is_left_alone_with_one_warning():
