@@ -10,7 +10,8 @@ rendered afterwards by the tracer's worker thread, which the benchmark lets
 finish between steps (untimed) and times on its own. For each traced
 variant it also prints the training thread's time in the tracer after the
 step (handing the records over to the worker) and the worker's time per
-step (writing the JSON lines, drawing the pictures, writing the pages).
+step (writing the JSON lines, drawing the pictures, writing the pages and
+the study page).
 The batch is noise, which PNG compresses worst: on real images the
 pictures cost less. Then runs
 ``--memory-iters`` traced steps and prints how much resident memory grew
@@ -19,11 +20,13 @@ lines of one traced iteration.
 
     python benchmarks/tracing_overhead.py [--rounds 10] [--memory-iters 50]
         [--size 320 320] [--batch 2] [--variants off stages listing on]
+        [--open-page]
 
 Targets (CPU, R50-FPN, 320x320, 2 images): tracing off <= 1.01x stock,
-a traced step with the listing and the pictures <= 1.10x stock, resident
+a traced step with the listing, its value summaries, the pictures and the
+study page <= 1.10x stock, resident
 memory growth <= 5 MB over 50 traced iterations with rendering off the
-step, JSON lines of one traced train iteration <= 100 KB.
+step, JSON lines of one traced train iteration <= 120 KB.
 """
 import argparse
 import copy
@@ -57,6 +60,31 @@ def rss_mb():
     return pages * os.sysconf('SC_PAGE_SIZE') / 2**20
 
 
+def open_page(path):
+    """Load, scroll and switch the language of a study page in headless
+    Chromium (the test suite's), and print how long each took."""
+    from browser import Opened, chromium
+    with chromium() as browser:
+        start = time.perf_counter()
+        opened = Opened(browser, path)
+        page = opened.page
+        loaded = time.perf_counter() - start
+        start = time.perf_counter()
+        page.evaluate('() => window.scrollTo(0, document.body.scrollHeight)')
+        page.evaluate('() => new Promise(r => requestAnimationFrame(r))')
+        scrolled = time.perf_counter() - start
+        start = time.perf_counter()
+        page.click('label[for=lang-zh]')
+        page.evaluate('() => new Promise(r => requestAnimationFrame(r))')
+        switched = time.perf_counter() - start
+        badges = page.locator('.badge').count()
+        print(f'study page in Chromium: loaded in {loaded:.2f} s, scrolled '
+              f'to its end in {scrolled:.2f} s, switched to 中文 in '
+              f'{switched:.2f} s; {badges} badges, console messages: '
+              f'{len(opened.messages)}')
+        opened.close()
+
+
 def step(model, inputs):
     """Seconds of one train step (forward, loss, backward); the pages and
     pictures of a traced step are rendered after it, untimed."""
@@ -81,6 +109,10 @@ def main():
     parser.add_argument('--memory-iters', type=int, default=50)
     parser.add_argument('--size', type=int, nargs=2, default=[320, 320])
     parser.add_argument('--batch', type=int, default=2)
+    parser.add_argument(
+        '--open-page', action='store_true',
+        help='open the study page of iteration 0 in headless Chromium and '
+        'time its loading, a scroll to its end and a language switch')
     parser.add_argument(
         '--variants', nargs='+', default=list(VARIANTS), choices=VARIANTS,
         help='which steps to time (stock is always one); the memory and '
@@ -130,8 +162,14 @@ def main():
     print(f'train step, N={args.batch} at {h}x{w}, {args.rounds} rounds '
           f'after {args.warmup} warm-up, {torch.get_num_threads()} threads')
     for name in models:
+        # the machine's speed drifts: the ratio within each round, where
+        # the variants ran one after the other, is steadier than the
+        # ratio of the medians
+        paired = statistics.median(
+            a / b for a, b in zip(times[name], times['stock']))
         print(f'  {name:>6}: median {median[name]:.3f} s   '
-              f'ratio to stock {median[name] / median["stock"]:.4f}')
+              f'ratio to stock {median[name] / median["stock"]:.4f}   '
+              f'median ratio within a round {paired:.4f}')
     print('per traced step: training thread in the tracer after the step '
           '(hand-over) and the worker thread (JSON lines, pictures, pages):')
     for name in models:
@@ -153,11 +191,18 @@ def main():
         print(f'  {name:>6}: {sum(counts.values())}  ' + ', '.join(
             f'{k} {v}' for k, v in counts.items() if v))
 
-    if 'on' not in models or args.memory_iters < 6:
+    if 'on' not in models:
         return
     traced = models['on']
     jsonl = traced.tracer.jsonl_path
     traced.tracer.close()
+    page = osp.join(out_dir, 'train_iter0.html')
+    print(f'study page of one train iteration (pictures embedded): '
+          f'{osp.getsize(page) / 1e6:.2f} MB ({page})')
+    if args.open_page:
+        open_page(page)
+    if args.memory_iters < 6:
+        return
     size_before = osp.getsize(jsonl)
     traced_so_far = args.warmup + args.rounds + 1
     pictures = [osp.join(out_dir, name) for name in os.listdir(out_dir)

@@ -265,3 +265,8 @@ PICTURES = (
     ('roi_samples', 'roi_head/sampling'),
     ('detections', 'roi_head/detections'),
 )
+
+# The function beside which the study page shows a picture, where it is not
+# the producer of the boxes the picture draws: the detections are those
+# ``multiclass_nms`` kept (called by ``BBoxHead.get_bboxes``).
+PICTURE_BESIDE = {'detections': 'multiclass_nms'}

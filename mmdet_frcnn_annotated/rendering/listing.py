@@ -17,9 +17,9 @@ from ..knowledge.scopes import scope_of_path
 from ..tracefile import summary_of
 from .annotate import (SourceLayout, anchor_for, anchors, read_source,
                        stage_anchor)
-from .statements import (annotator_for, code_rows, executed_statements,
-                         explanation_key, explanation_values, pass_label,
-                         statement_passes)
+from .statements import (annotator_for, call_tree, caller_anchor, code_rows,
+                         executed_statements, explanation_key,
+                         explanation_values, pass_label, statement_passes)
 
 _FENCE = '```'
 _INLINE = 100  # longest code line with its note kept on one line
@@ -116,12 +116,10 @@ class _Page:
 
     def _contents(self):
         lines = ['## ' + self.word('@toc'), '']
-        for index, r in enumerate(self.calls, 1):
-            depth = len(r.values['path']) - 1
-            calls = r.values['calls']
+        for anchor, depth, name, calls in call_tree(self.calls):
             times = f' ×{calls}' if calls > 1 else ''
-            lines.append(f'{"  " * depth}- [{index}. `{r.name}`]'
-                         f'(#fn-{index}){times}')
+            lines.append(f'{"  " * depth}- [{anchor[3:]}. `{name}`]'
+                         f'(#{anchor}){times}')
         return lines
 
     # one function ------------------------------------------------------
@@ -150,7 +148,7 @@ class _Page:
             parts.append(self.word('@calls', calls=v['calls']))
         if len(v['path']) > 1:
             caller = v['path'][-2]
-            target = self._caller_anchor(r)
+            target = caller_anchor(self.calls, r)
             parts.append(self.word('@called_from',
                                    caller=f'[`{caller}`](#{target})'
                                    if target else f'`{caller}`'))
@@ -163,13 +161,6 @@ class _Page:
         if stages and self.report:
             lines += ['', self.word('@stages', links=', '.join(stages))]
         return lines
-
-    def _caller_anchor(self, r):
-        path = r.values['path'][:-1]
-        for index, other in enumerate(self.calls, 1):
-            if other.values['path'] == path:
-                return f'fn-{index}'
-        return None
 
     def _stage_links(self, r, scope):
         names = {r.name, r.values.get('reproduces')}

@@ -7,6 +7,7 @@ config), the losses, the known mmdet behaviours met, and the code that
 ran. Every word comes from ``knowledge/texts/report.<lang>.md`` and
 ``stages.<lang>.md``; this module only arranges them.
 """
+import re
 from collections import OrderedDict
 
 from ..knowledge import texts
@@ -16,6 +17,25 @@ from ..knowledge.symbols import meaning, shape_text
 from ..tracefile import pictures_of, summary_of
 from .annotate import anchor_for, anchors, stage_anchor
 from .flow import render_flow
+
+
+_BACKGROUND = (('@stat_background_value',
+                re.compile(r'^(-?\d+) \(background\)$')),
+               ('@stat_background_class',
+                re.compile(r'^background \(= C = (\d+)\)$')))
+
+
+def stat_label(language, name):
+    """The name of a count of the stage tables in ``language``
+    (``stat:<name>`` of the report texts); a name without one stays."""
+    found = texts.text(language, f'stat:{name}')
+    if found:
+        return found
+    for key, pattern in _BACKGROUND:
+        match = pattern.match(str(name))
+        if match:
+            return texts.text(language, key, value=match.group(1))
+    return str(name)
 
 
 def cell(text):
@@ -137,7 +157,7 @@ def _stages(records, words, listing):
             noted.add(note)
             lines += [note, '']
         lines += _tensor_table(group, words, listing, links)
-        lines += _stats(group)
+        lines += _stats(group, words.language)
     return lines
 
 
@@ -171,13 +191,15 @@ def _mark(record, words):
         '@report_expected', shape=shape_text(record.expected))
 
 
-def _stats(group):
+def _stats(group, language):
     lines = []
     for r in group:
         if r.kind == 'stats':
-            values = ', '.join(f'{k} = {v}' for k, v in r.values.items())
+            values = ', '.join(f'{stat_label(language, k)} = {v}'
+                               for k, v in r.values.items())
             where = f' (`{r.producer}`)' if r.producer else ''
-            lines.append(f'- **{cell(r.name)}**{where}: {values}')
+            lines.append(f'- **{cell(stat_label(language, r.name))}**'
+                         f'{where}: {values}')
     return lines + [''] if lines else []
 
 

@@ -109,6 +109,22 @@ def pass_label(ctx, levels, language):
     return ' · '.join(parts)
 
 
+def call_tree(calls):
+    """``(anchor, depth, name, calls)`` of each ``call`` record, in the
+    order the functions first ran (the contents of a listing)."""
+    return [(f'fn-{index}', len(r.values['path']) - 1, r.name,
+             r.values['calls']) for index, r in enumerate(calls, 1)]
+
+
+def caller_anchor(calls, record):
+    """The anchor of the section of ``record``'s caller, or ``None``."""
+    path = record.values['path'][:-1]
+    for index, other in enumerate(calls, 1):
+        if other.values['path'] == path:
+            return f'fn-{index}'
+    return None
+
+
 def explanation_values(record, symbols):
     """The values an explanation of ``record`` is filled with: the config
     facts read at the call, ``num_pos`` and the symbols N, A, C."""

@@ -28,7 +28,7 @@ from ..tracefile import (MappingDesc, ObjectDesc, SequenceDesc, TensorDesc,
                          TraceRecord, ValueDesc, describe_to_json)
 from .config_facts import MISSING, fact_at, plain
 from .recorder import get_recorder
-from .values import summarize
+from .values import SummaryCache, summarize
 
 MAX_PASSES = 12  # entries kept per line and group; further passes counted
 _MAX_ITEMS = 8
@@ -37,12 +37,12 @@ _SKIP = frozenset(('self', 'rec', '__class__'))
 _warned_other_tracer = []
 
 
-def describe(value, depth=0):
+def describe(value, depth=0, summarize=summarize):
     """Plain-data description of a value (a named record of
     :mod:`..tracefile`), or ``None`` when it is not one the listing shows
     (modules, configs, functions). A tensor bound by a name itself (depth
     0, not inside a list or an object) carries the summary of its values
-    (:mod:`.values`)."""
+    (``summarize``, by default :func:`.values.summarize`)."""
     if isinstance(value, torch.Tensor):
         return TensorDesc(list(value.shape), str(value.dtype)[6:],
                           None if depth else summarize(value))
@@ -219,11 +219,12 @@ class _FrameTracer:
                 continue
             if name in loops:
                 self.counts[name] = self.counts.get(name, 0) + 1
-            description = describe(value)
+            description = describe(value, summarize=self.capture.summaries)
             if description is not None:
                 names[name] = describe_to_json(description)
         if returned is not MISSING:
-            description = describe(returned)
+            description = describe(returned,
+                                   summarize=self.capture.summaries)
             if description is not None:
                 names['return'] = describe_to_json(description)
         if names:
@@ -252,6 +253,7 @@ class LineCapture:
     def __init__(self, codes):
         self.codes = codes
         self.groups = OrderedDict()
+        self.summaries = SummaryCache()
         self.errors = []
         self.skipped = None
         self._stack = []

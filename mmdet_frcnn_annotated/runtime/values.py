@@ -19,6 +19,7 @@ Each number read is a host synchronisation on a GPU, which is why only the
 traced step reads them. An empty tensor has no summary.
 """
 import math
+import weakref
 
 import numpy as np
 import torch
@@ -57,24 +58,25 @@ def summarize(value):
         if tensor.dtype == torch.bool:
             return dict(true=int(tensor.sum().item()))
         if tensor.is_floating_point():
-            return _floats(tensor)
+            return _floats(tensor.float())
         return _integers(tensor)
 
 
 def _floats(tensor):
-    tensor = tensor.float()
+    # one read for range and mean; NaN and infinities show in them (min and
+    # max propagate NaN), and only then are they counted and left out
+    low, high, mean = torch.stack(
+        [tensor.min(), tensor.max(), tensor.mean()]).tolist()
+    if all(map(math.isfinite, (low, high, mean))):
+        return dict(min=_round(low), max=_round(high), mean=_round(mean))
     finite = torch.isfinite(tensor)
     count = int(finite.sum().item())
-    out = {}
-    if count < tensor.numel():
-        out['nonfinite'] = tensor.numel() - count
-        tensor = tensor[finite]
+    if count == tensor.numel():  # finite, but the float32 sum overflowed
+        return dict(min=_round(low), max=_round(high),
+                    mean=_round(tensor.double().mean().item()))
+    out = dict(nonfinite=tensor.numel() - count)
     if count:
-        stats = torch.stack(
-            [tensor.min(), tensor.max(),
-             tensor.double().mean().float()]).tolist()
-        out.update(min=_round(stats[0]), max=_round(stats[1]),
-                   mean=_round(stats[2]))
+        out.update(_floats(tensor[finite]))
     return out
 
 
@@ -87,3 +89,29 @@ def _integers(tensor):
         if len(present) <= MAX_DISTINCT:
             return dict(counts=present)
     return dict(min=int(low), max=int(high))
+
+
+class SummaryCache:
+    """:func:`summarize` for one traced step, reading each tensor once:
+    the same tensor bound again (a feature map passed down through five
+    functions) is not read again unless it changed in place since (its
+    version counter moved). Holds no tensor: a weak reference tells that
+    an id still belongs to the tensor it was read from."""
+
+    def __init__(self):
+        self._seen = {}
+
+    def __call__(self, value):
+        if not isinstance(value, torch.Tensor):
+            return summarize(value)
+        key = id(value)
+        seen = self._seen.get(key)
+        if seen is not None and seen[0]() is value and \
+                seen[1] == value._version:
+            return seen[2]
+        summary = summarize(value)
+        try:
+            self._seen[key] = (weakref.ref(value), value._version, summary)
+        except TypeError:  # a tensor type without weak references
+            pass
+        return summary

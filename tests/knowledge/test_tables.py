@@ -93,7 +93,7 @@ def test_every_picture_has_a_caption(language):
 
 
 @pytest.mark.parametrize('kind', ['stages', 'report', 'glossary', 'page',
-                                  'behaviours'])
+                                  'behaviours', 'study', 'functions'])
 def test_placeholders_agree_between_languages(kind):
     """A value one language states, the other states too."""
     en, zh = texts.sections(kind, 'en'), texts.sections(kind, 'zh')

@@ -128,3 +128,14 @@ def test_pictures_beside_the_report_or_named_absent(language, absent):
 def test_report_matches_golden_file():
     """The stage report of a small hand-made step, byte for byte."""
     assert_matches_golden(goldens.REPORT, goldens.report_text())
+
+
+def test_counts_are_named_in_the_page_language():
+    from mmdet_frcnn_annotated.rendering.stage_report import stat_label
+    assert stat_label('zh', 'sampled positives') == '采到的正样本'
+    assert stat_label('en', 'sampled positives') == 'sampled positives'
+    assert stat_label('zh', '1 (background)') == '1（背景）'
+    assert stat_label('zh', 'background (= C = 3)') == '背景（= C = 3）'
+    # a name the texts do not know (a loss, a level) stays as recorded
+    assert stat_label('zh', 'loss_cls') == 'loss_cls'
+    assert stat_label('zh', 'P3') == 'P3'

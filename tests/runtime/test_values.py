@@ -35,6 +35,11 @@ def test_floats_give_range_and_mean_over_finite_elements():
         min=0.1235, max=0.2, mean=0.1617)
 
 
+def test_a_mean_beyond_float32_is_taken_in_double():
+    big = torch.full((4,), 3e38)
+    assert summarize(big) == dict(min=3e38, max=3e38, mean=3e38)
+
+
 def test_one_element_and_empty_and_arrays():
     assert summarize(torch.tensor(0.25)) == dict(value=0.25)
     assert summarize(torch.tensor([7])) == dict(value=7)
@@ -53,3 +58,21 @@ def test_a_tensor_that_requires_grad_is_left_untouched():
 def test_other_integer_types(dtype):
     assert summarize(torch.tensor([3, 3, 4], dtype=dtype)) == dict(
         counts={'3': 2, '4': 1})
+
+
+def test_the_cache_reads_a_tensor_again_only_when_it_changed(monkeypatch):
+    from mmdet_frcnn_annotated.runtime import values
+    reads = []
+    real = values.summarize
+    monkeypatch.setattr(values, 'summarize',
+                        lambda v: reads.append(1) or real(v))
+    cache = values.SummaryCache()
+    x = torch.zeros(3)
+    assert cache(x) == dict(min=0.0, max=0.0, mean=0.0)
+    assert cache(x) == dict(min=0.0, max=0.0, mean=0.0)
+    assert len(reads) == 1
+    x.add_(2)  # in place: its version moves on
+    assert cache(x) == dict(min=2.0, max=2.0, mean=2.0)
+    assert len(reads) == 2
+    assert cache(x.clone()) == dict(min=2.0, max=2.0, mean=2.0)
+    assert len(reads) == 3  # another tensor, read on its own

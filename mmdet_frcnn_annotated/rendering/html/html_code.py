@@ -15,9 +15,9 @@ from ...knowledge.scopes import scope_of_path
 from ...knowledge.texts import LANGUAGES
 from ...tracefile import TensorDesc
 from ..annotate import SourceLayout
-from ..statements import (annotator_for, code_rows, executed_statements,
-                          explanation_key, explanation_values, pass_label,
-                          statement_passes)
+from ..statements import (annotator_for, call_tree, caller_anchor,
+                          code_rows, executed_statements, explanation_key,
+                          explanation_values, pass_label, statement_passes)
 from .markup import both, each_language, esc, inline, mark_symbols, tag
 
 _MARKS = ((' ≠ ', 'bad'), (' ≈ ', 'known'), (' = ', 'ok'))
@@ -31,12 +31,11 @@ def pass_key(ctx):
 def render_toc(step):
     """The call tree as nested links."""
     items = []
-    for index, r in enumerate(step.calls, 1):
-        depth = len(r.values['path']) - 1
-        calls = r.values['calls']
+    for anchor, depth, name, calls in call_tree(step.calls):
         times = f' <span class="times">×{calls}</span>' if calls > 1 else ''
-        items.append(f'<li style="--depth:{depth}"><a href="#fn-{index}">'
-                     f'{index}. <code>{esc(r.name)}</code></a>{times}</li>')
+        items.append(f'<li style="--depth:{depth}"><a href="#{anchor}">'
+                     f'{anchor[3:]}. <code>{esc(name)}</code></a>{times}'
+                     '</li>')
     return '<ol class="tree">' + ''.join(items) + '</ol>'
 
 
@@ -80,7 +79,7 @@ class _Function:
         parts.append(both('@defined_at', source=r.source))
         if v['calls'] > 1:
             parts.append(both('@calls', calls=v['calls']))
-        caller = self.step.caller_anchor(r)
+        caller = caller_anchor(self.step.calls, r)
         if len(v['path']) > 1:
             name = esc(v['path'][-2])
             link = (f'<a href="#{caller}"><code>{name}</code></a>' if caller

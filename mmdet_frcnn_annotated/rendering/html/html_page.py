@@ -16,7 +16,7 @@ import os.path as osp
 
 from ...knowledge import texts
 from ...knowledge.scopes import scope_of_path
-from ...knowledge.stages import PICTURES, stage_family
+from ...knowledge.stages import PICTURE_BESIDE, PICTURES, stage_family
 from ...knowledge.texts import LANGUAGES
 from ...tracefile import summary_of
 from ..annotate import anchor_for, anchors, read_source, stage_anchor
@@ -69,7 +69,8 @@ class StepView:
         for kind, stage in PICTURES:
             if kind not in self.pictures:
                 continue
-            anchor = self._stage_anchor_of(stage)
+            anchor = self._function_anchor(PICTURE_BESIDE.get(kind)) or \
+                self._stage_anchor_of(stage)
             if anchor:
                 self.pictures_at.setdefault(anchor, []).append(kind)
             else:
@@ -91,10 +92,9 @@ class StepView:
             return None
         return anchor_for(self.anchor_maps, record.producer, record.stage)
 
-    def caller_anchor(self, record):
-        path = record.values['path'][:-1]
-        for index, other in enumerate(self.calls, 1):
-            if other.values['path'] == path:
+    def _function_anchor(self, name):
+        for index, r in enumerate(self.calls, 1):
+            if name and name in (r.name, r.values.get('reproduces')):
                 return f'fn-{index}'
         return None
 

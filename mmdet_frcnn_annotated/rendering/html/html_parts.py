@@ -12,6 +12,7 @@ from ...knowledge.known_behaviours import by_key
 from ...knowledge.symbols import meaning, shape_text
 from ...knowledge.texts import LANGUAGES
 from ..flow import flow_graph
+from ..stage_report import stat_label
 from .markup import both, each_language, esc, inline, mark_symbols, tag
 
 
@@ -92,7 +93,6 @@ def _stats(step, group):
     for r in group:
         if r.kind != 'stats':
             continue
-        values = ', '.join(f'{k} = {v}' for k, v in r.values.items())
         target = step.producer_anchor(r)
         where = ''
         if r.producer:
@@ -100,7 +100,10 @@ def _stats(step, group):
             if target:
                 where = f' (<a href="#{target}"><code>{esc(r.producer)}'\
                         '</code></a>)'
-        items.append(f'<li><b>{esc(r.name)}</b>{where}: {esc(values)}</li>')
+        name = each_language(lambda lang, r=r: esc(stat_label(lang, r.name)))
+        values = each_language(lambda lang, r=r: esc(', '.join(
+            f'{stat_label(lang, k)} = {v}' for k, v in r.values.items())))
+        items.append(f'<li><b>{name}</b>{where}: {values}</li>')
     return '<ul class="stats">' + ''.join(items) + '</ul>' if items else ''
 
 

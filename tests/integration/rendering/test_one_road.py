@@ -10,7 +10,7 @@ from mmdet_frcnn_annotated.cli import report_command as report_cli
 
 def _pages(folder):
     return sorted(name for name in os.listdir(folder)
-                  if name.endswith(('.md', '.png')))
+                  if name.endswith(('.md', '.png', '.html')))
 
 
 def test_report_command_writes_the_live_pages_byte_for_byte(
@@ -22,7 +22,8 @@ def test_report_command_writes_the_live_pages_byte_for_byte(
     # both steps, both languages: reports, listings, and the pictures copied
     assert {'train_iter0.md', 'train_iter0.zh.md', 'test_iter0.md',
             'test_iter0.zh.md', 'train_iter0.listing.en.md',
-            'test_iter0.listing.zh.md', 'train_iter0.proposals.png'} <= set(
+            'test_iter0.listing.zh.md', 'train_iter0.proposals.png',
+            'train_iter0.html', 'test_iter0.html'} <= set(
                 names)
     assert _pages(again) == names
     _, mismatch, errors = filecmp.cmpfiles(live, again, names, shallow=False)

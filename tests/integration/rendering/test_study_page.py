@@ -37,14 +37,16 @@ def _calls(records):
 
 
 def _tensor_bindings(record):
-    """``{(name, shape)}`` of the tensors a function's lines bound."""
+    """``{(name, shape, note start)}`` of the tensors a function's lines
+    bound; a badge's text starts with ``name: (shape)``."""
     found = set()
     for entries in record.values['lines'].values():
         for _, names in entries:
             for name, data in names.items():
                 desc = describe_from_json(data)
                 if isinstance(desc, TensorDesc):
-                    found.add((name, str(desc.shape).replace(' ', '')))
+                    found.add((name, str(desc.shape).replace(' ', ''),
+                               f'{name}: {shape_text(desc.shape)}'))
     return found
 
 
@@ -57,12 +59,17 @@ def test_loads_from_disk_without_errors_or_requests(opened):
 def test_every_bound_tensor_has_its_badge(opened, train):
     page = opened.page
     for index, record in enumerate(_calls(train), 1):
-        shown = set(tuple(b) for b in page.evaluate(
+        badges = page.evaluate(
             '''id => Array.from(document.querySelectorAll(
                    `#${id} .badge[data-shape]`)).map(
-                   b => [b.dataset.name, b.dataset.shape.replace(/ /g, '')])
-            ''', f'fn-{index}'))
-        assert shown == _tensor_bindings(record), record.name
+                   b => [b.dataset.name, b.dataset.shape.replace(/ /g, ''),
+                         b.textContent])
+            ''', f'fn-{index}')
+        expected = _tensor_bindings(record)
+        shown = {(name, shape, start) for name, shape, text in badges
+                 for _, _, start in expected if text.startswith(start + ' ')
+                 or text == start}
+        assert shown == expected, record.name
 
 
 def test_a_badge_reads_the_recorded_shape(opened, train):
@@ -124,6 +131,19 @@ def test_chinese_leaves_no_english_and_survives_a_reload(opened):
     page.reload()
     assert page.is_checked('#lang-zh')
     assert page.locator('.explain [lang=en]').first.is_hidden()
+
+
+def test_clicking_a_symbol_marks_where_it_appears(opened):
+    page = opened.page
+    page.click('.glossary .sym[data-sym="N"]')
+    marked = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.sym.marked'))
+               .map(s => s.dataset.sym)""")
+    assert len(marked) > 10 and set(marked) == {'N'}
+    # a badge of the code is among them
+    assert page.locator('.badge .sym.marked').count() > 0
+    page.click('.glossary .sym[data-sym="N"]')
+    assert page.locator('.sym.marked').count() == 0
 
 
 def test_every_picture_decodes_beside_its_function(opened, train):
@@ -238,5 +258,21 @@ def test_strings_from_the_run_render_as_text(browser, train, tmp_path):
         assert PAYLOAD in page.page.inner_text('.errors')
         assert PAYLOAD in page.page.inner_text('section.stages')
         assert page.messages == []
+    finally:
+        page.close()
+
+
+def test_the_test_step_shows_its_detections_beside_the_nms(
+        browser, stepped_models):
+    page = Opened(browser, osp.join(stepped_models['out_dir'],
+                                    'test_iter0.html'))
+    try:
+        assert page.messages == [] and page.other_requests() == []
+        assert page.page.locator(
+            'section.fn:has(> #picture-detections) > h3 code').inner_text() \
+            == 'multiclass_nms'
+        assert page.page.locator(
+            'section.fn:has(> #picture-proposals) > h3 code').inner_text() \
+            == 'AnnotatedRPNHead._get_bboxes'
     finally:
         page.close()
