@@ -132,7 +132,7 @@ def test_report_matches_golden_file():
 
 def test_counts_are_named_in_the_page_language():
     from mmdet_frcnn_annotated.rendering.stage_report import stat_label
-    assert stat_label('zh', 'sampled positives') == '采到的正样本'
+    assert stat_label('zh', 'sampled positives') == '采样得到的正样本数'
     assert stat_label('en', 'sampled positives') == 'sampled positives'
     assert stat_label('zh', '1 (background)') == '1（背景）'
     assert stat_label('zh', 'background (= C = 3)') == '背景（= C = 3）'

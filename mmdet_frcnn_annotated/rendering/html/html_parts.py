@@ -63,7 +63,7 @@ def _tensor_table(step, group):
         if r.producer:
             where = f'<code>{esc(r.producer)}</code>'
             if target:
-                where = f'<a href="#{target}">{where}</a>'
+                where = f'<a href="#{esc(target)}">{where}</a>'
         rows.append(
             tag('tr', f'<td>{esc(r.name)}</td><td>{esc(shape_text(r.shape))}'
                 f'</td><td>{mark_symbols(esc(symbolic), step.symbols)}</td>'
@@ -98,7 +98,7 @@ def _stats(step, group):
         if r.producer:
             where = f' (<code>{esc(r.producer)}</code>)'
             if target:
-                where = f' (<a href="#{target}"><code>{esc(r.producer)}'\
+                where = f' (<a href="#{esc(target)}"><code>{esc(r.producer)}'\
                         '</code></a>)'
         name = each_language(lambda lang, r=r: esc(stat_label(lang, r.name)))
         values = each_language(lambda lang, r=r: esc(', '.join(
@@ -206,8 +206,8 @@ def render_flow_svg(step):
                f'height="{_BOX_H}" rx="6"/>{text}'
                f'<title>{esc(labels[LANGUAGES[0]][node])}</title>')
         target = step.family_anchor(families[node])
-        parts.append(f'<a href="#{target}" class="box">{box}</a>' if target
-                     else f'<g class="box">{box}</g>')
+        parts.append(f'<a href="#{esc(target)}" class="box">{box}</a>'
+                     if target else f'<g class="box">{box}</g>')
     parts.append('</svg>')
     carried = ''.join(
         '<li>' + each_language(lambda lang, s=source, t=target: esc(
