@@ -10,7 +10,6 @@ JavaScript every pass is shown, with it a selector steps through them.
 """
 import json
 
-from ...knowledge import texts
 from ...knowledge.scopes import scope_of_path
 from ...knowledge.texts import LANGUAGES
 from ...tracefile import TensorDesc
@@ -18,7 +17,8 @@ from ..annotate import SourceLayout
 from ..statements import (annotator_for, call_tree, caller_anchor,
                           code_rows, executed_statements, explanation_key,
                           explanation_values, pass_label, statement_passes)
-from .markup import both, each_language, esc, inline, mark_symbols, tag
+from .markup import (both, each_language, esc, inline, mark_symbols,
+                     split_text, tag)
 
 _MARKS = ((' ≠ ', 'bad'), (' ≈ ', 'known'), (' = ', 'ok'))
 
@@ -85,8 +85,8 @@ class _Function:
             link = (f'<a href="#{caller}"><code>{name}</code></a>' if caller
                     else f'<code>{name}</code>')
             parts.append(each_language(lambda language: inline(
-                _split(language, '@called_from', 'caller'))[0] + link
-                + inline(_split(language, '@called_from', 'caller')[1])))
+                split_text(language, '@called_from', 'caller'))[0] + link
+                + inline(split_text(language, '@called_from', 'caller')[1])))
         out = '<p class="facts">' + ' · '.join(parts) + '</p>'
         if v.get('reproduces'):
             out += '<p class="facts">' + both(
@@ -103,8 +103,8 @@ class _Function:
             f'<a href="#{esc(self.step.stage_id(s))}"><code>{esc(s)}</code>'
             '</a>' for s in stages)
         return '<p class="facts stages">' + each_language(
-            lambda language: inline(_split(language, '@stages', 'links')[0])
-            + links) + '</p>'
+            lambda language: inline(
+                split_text(language, '@stages', 'links')[0]) + links) + '</p>'
 
     def _explanation(self):
         values = explanation_values(self.r, self.step.symbols)
@@ -234,11 +234,3 @@ class _Function:
             else None
         return tag('span', body, class_=f'badge {mark}', data_name=name,
                    data_shape=shape)
-
-
-def _split(language, key, slot):
-    """The text of ``key`` cut at ``{slot}``: what goes before and after
-    a link put in its place."""
-    template = texts.texts(language).get(key, '{' + slot + '}')
-    before, _, after = template.partition('{' + slot + '}')
-    return before, after

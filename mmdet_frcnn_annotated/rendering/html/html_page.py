@@ -24,7 +24,7 @@ from ..stage_report import ReportWords
 from .html_code import render_functions, render_toc
 from .html_parts import (render_flow_svg, render_glossary, render_known,
                          render_losses, render_stages)
-from .markup import both, esc, tag
+from .markup import both, esc, split_text, tag
 
 _HERE = osp.dirname(osp.abspath(__file__))
 
@@ -173,7 +173,7 @@ def render_html(records, pictures=None, language='en', files=(),
     if files:
         links = ', '.join(f'<a href="{esc(f)}">{esc(f)}</a>' for f in files)
         intro += '<p class="files">' + ''.join(
-            tag('span', esc(_before(lang, '@study_other_files', 'files'))
+            tag('span', esc(split_text(lang, '@study_other_files', 'files')[0])
                 + links + '.', lang=lang) for lang in LANGUAGES) + '</p>'
     body = [top, _nav(step), '<main>', intro]
     if step.loose_pictures:
@@ -204,11 +204,6 @@ def render_html(records, pictures=None, language='en', files=(),
 
 
 _NAMES = dict(en='English', zh='中文')
-
-
-def _before(language, key, slot):
-    template = texts.texts(language).get(key, '')
-    return template.partition('{' + slot + '}')[0]
 
 
 def _nav(step):

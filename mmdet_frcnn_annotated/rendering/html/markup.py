@@ -98,6 +98,14 @@ def both(key, element='span', block=False, **values):
     return ''.join(parts)
 
 
+def split_text(language, key, slot):
+    """The text of ``key`` cut at ``{slot}``: what goes before and after
+    a link put in its place."""
+    template = texts.texts(language).get(key, '{' + slot + '}')
+    before, _, after = template.partition('{' + slot + '}')
+    return before, after
+
+
 def each_language(render, element='span'):
     """``render(language) -> html`` wrapped per language."""
     return ''.join(tag(element, render(language), lang=language)

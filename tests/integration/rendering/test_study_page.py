@@ -217,7 +217,7 @@ def test_the_positive_mask_counts_what_stock_mmdet_counts(opened, train):
         [min(cap, positives)])
 
 
-def test_a_screenshot_is_not_blank(opened, tmp_path):
+def test_a_screenshot_is_not_blank(opened):
     from PIL import Image
     data = opened.page.screenshot()
     image = Image.open(io.BytesIO(data)).convert('L')
