@@ -130,10 +130,12 @@ def stage_of(stage):
 CONFIG_FACTS = {
     'backbone': 'backbone.__class__.__name__',
     'depth': 'backbone.depth',
+    'out_indices': 'backbone.out_indices',
     'neck': 'neck.__class__.__name__',
     'neck_channels': 'neck.out_channels',
     'num_outs': 'neck.num_outs',
     'fpn_extra_convs': 'neck.add_extra_convs',
+    'fpn_upsample': 'neck.upsample_cfg.mode',
     'rpn_use_sigmoid': 'rpn_head.use_sigmoid_cls',
     'rpn_cls_out_channels': 'rpn_head.cls_out_channels',
     'rpn_feat_channels': 'rpn_head.feat_channels',
@@ -142,6 +144,8 @@ CONFIG_FACTS = {
     'rpn_sampling': 'rpn_head.sampling',
     'rpn_pos_iou_thr': 'train_cfg.rpn.assigner.pos_iou_thr',
     'rpn_neg_iou_thr': 'train_cfg.rpn.assigner.neg_iou_thr',
+    'rpn_match_low_quality': 'rpn_head.assigner.match_low_quality',
+    'rpn_min_pos_iou': 'rpn_head.assigner.min_pos_iou',
     'rpn_sampler_num': 'train_cfg.rpn.sampler.num',
     'rpn_pos_fraction': 'train_cfg.rpn.sampler.pos_fraction',
     'train_nms_pre': 'train_cfg.rpn_proposal.nms_pre',
@@ -156,6 +160,8 @@ CONFIG_FACTS = {
     'rcnn_sampler_num': 'train_cfg.rcnn.sampler.num',
     'rcnn_pos_fraction': 'train_cfg.rcnn.sampler.pos_fraction',
     'rcnn_add_gt': 'train_cfg.rcnn.sampler.add_gt_as_proposals',
+    'rcnn_loss_cls': 'roi_head.bbox_head.loss_cls.__class__.__name__',
+    'rcnn_loss_bbox': 'roi_head.bbox_head.loss_bbox.__class__.__name__',
     'roi_layer': 'roi_head.bbox_roi_extractor.roi_layers.0.__class__.'
                  '__name__',
     'roi_output_size': 'roi_head.bbox_roi_extractor.roi_layers.0.'

@@ -9,7 +9,8 @@ label the passes of the listing:
 * ``loops``: loop variables inside the function and what they count
   (``{'idx': 'level'}``); a line inside such a loop keeps one entry per pass;
 * ``facts``: values the explanation of the function quotes, read off the
-  frame when the function returns (``'self.pos_iou_thr'``, ``'cfg.nms_pre'``);
+  frame when the function returns (``'self.pos_iou_thr'``, ``'cfg.nms_pre'``),
+  named by the path's last part or, written ``'name=path'``, by ``name``;
 * ``reproduces``: for a function of this package that re-implements an
   mmdet one step by step to see inside it, the mmdet function it reproduces.
 
@@ -47,12 +48,21 @@ _ASSIGNER_FACTS = ('self.pos_iou_thr', 'self.neg_iou_thr', 'self.min_pos_iou',
                    'self.match_low_quality', 'self.gt_max_assign_all',
                    'self.ignore_iof_thr')
 _SAMPLER_FACTS = ('self.num', 'self.pos_fraction', 'self.neg_pos_ub',
-                  'self.add_gt_as_proposals')
+                  'self.add_gt_as_proposals',
+                  'sampler=self.__class__.__name__')
+# The losses of a head: their types and weights.
+_LOSS_FACTS = ('loss_cls=self.loss_cls.__class__.__name__',
+               'loss_cls_weight=self.loss_cls.loss_weight',
+               'loss_bbox=self.loss_bbox.__class__.__name__',
+               'loss_bbox_weight=self.loss_bbox.loss_weight')
 _HEAD_FACTS = ('self.num_classes', 'self.use_sigmoid_cls',
                'self.cls_out_channels', 'self.num_anchors', 'self.sampling',
-               'self.reg_decoded_bbox')
+               'self.reg_decoded_bbox',
+               'sampler=self.sampler.sampler.__class__.__name__|'
+               'self.sampler.__class__.__name__') + _LOSS_FACTS
 _BBOX_HEAD_FACTS = ('self.num_classes', 'self.reg_class_agnostic',
-                    'self.reg_decoded_bbox')
+                    'self.reg_decoded_bbox') + _LOSS_FACTS
+_ROI_LAYER = 'self.bbox_roi_extractor.roi_layers.0.'
 _CODER_FACTS = ('self.means', 'self.stds')
 
 
@@ -78,14 +88,25 @@ class Spec:
 WATCHED = {
     _DETECTOR + 'forward_train':
     Spec(facts=('self.train_cfg.rpn_proposal.nms_pre',
-                'self.train_cfg.rpn_proposal.max_per_img')),
+                'self.train_cfg.rpn_proposal.max_per_img',
+                'self.with_rpn',
+                'rcnn_num=self.train_cfg.rcnn.sampler.num',
+                'rcnn_add_gt=self.train_cfg.rcnn.sampler.add_gt_as_proposals',
+                'num_classes=self.roi_head.bbox_head.num_classes')),
     _PKG + 'detectors.annotated_faster_rcnn:AnnotatedFasterRCNN.extract_feat':
-    Spec(facts=('self.backbone.out_indices', 'self.neck.num_outs'),
+    Spec(facts=('self.backbone.out_indices', 'self.neck.num_outs',
+                'backbone=self.backbone.__class__.__name__',
+                'self.backbone.depth',
+                'neck=self.neck.__class__.__name__',
+                'neck_channels=self.neck.out_channels',
+                'self.neck.add_extra_convs',
+                'upsample=self.neck.upsample_cfg.mode'),
          reproduces=_DETECTOR + 'extract_feat'),
     _DETECTOR + 'extract_feat':
     Spec(),
     _DETECTOR + 'simple_test':
-    Spec(),
+    Spec(facts=('self.with_rpn',
+                'num_classes=self.roi_head.bbox_head.num_classes')),
     _DENSE + 'base_dense_head:BaseDenseHead.forward_train':
     Spec(),
     _PKG + 'dense_heads.annotated_anchor_head:AnnotatedAnchorHead.forward':
@@ -95,9 +116,9 @@ WATCHED = {
     _DENSE + 'rpn_head:RPNHead.forward_single':
     Spec(per='level',
          facts=('self.feat_channels', 'self.num_anchors',
-                'self.cls_out_channels')),
+                'self.cls_out_channels', 'self.in_channels')),
     _DENSE + 'rpn_head:RPNHead.loss':
-    Spec(facts=('self.cls_out_channels', )),
+    Spec(facts=('self.cls_out_channels', 'self.sampling') + _LOSS_FACTS),
     _PKG + 'dense_heads.annotated_rpn_head:AnnotatedRPNHead._get_bboxes':
     Spec(loops={
         'idx': 'level',
@@ -158,16 +179,27 @@ WATCHED = {
     _ROI + 'standard_roi_head:StandardRoIHead.forward_train':
     Spec(loops={'i': 'image'},
          facts=('self.train_cfg.sampler.num',
-                'self.train_cfg.sampler.pos_fraction')),
+                'self.train_cfg.sampler.pos_fraction',
+                'self.train_cfg.sampler.add_gt_as_proposals',
+                'sampler=self.bbox_sampler.sampler.__class__.__name__|'
+                'self.bbox_sampler.__class__.__name__',
+                'self.train_cfg.assigner.pos_iou_thr',
+                'self.train_cfg.assigner.neg_iou_thr',
+                'num_classes=self.bbox_head.num_classes')),
     _ROI + 'standard_roi_head:StandardRoIHead._bbox_forward':
-    Spec(facts=('self.bbox_head.reg_class_agnostic', )),
+    Spec(facts=('self.bbox_head.reg_class_agnostic',
+                'num_classes=self.bbox_head.num_classes',
+                'out_channels=self.bbox_roi_extractor.out_channels',
+                'roi_size=' + _ROI_LAYER + 'output_size.0',
+                'featmap_strides=self.bbox_roi_extractor.featmap_strides',
+                'self.with_shared_head')),
     _OWN_ROI_HEAD + '_bbox_forward_train':
     Spec(reproduces=_ROI +
          'standard_roi_head:StandardRoIHead._bbox_forward_train'),
     _ROI + 'standard_roi_head:StandardRoIHead._bbox_forward_train':
     Spec(),
     _ROI + 'standard_roi_head:StandardRoIHead.simple_test':
-    Spec(),
+    Spec(facts=('num_classes=self.bbox_head.num_classes', )),
     _ROI + 'test_mixins:BBoxTestMixin.simple_test_bboxes':
     Spec(loops={'i': 'image'},
          facts=('self.bbox_head.reg_class_agnostic', 'rcnn_test_cfg.score_thr',
@@ -175,15 +207,23 @@ WATCHED = {
                 'rcnn_test_cfg.nms.iou_threshold')),
     _EXTRACTOR + 'forward':
     Spec(loops={'i': 'level'},
-         facts=('self.featmap_strides', 'self.out_channels')),
+         facts=('self.featmap_strides', 'self.out_channels',
+                'roi_size=self.roi_layers.0.output_size.0',
+                'roi_layer=self.roi_layers.0.__class__.__name__',
+                'sampling_ratio=self.roi_layers.0.sampling_ratio')),
     _EXTRACTOR + 'map_roi_levels':
     Spec(facts=('self.finest_scale', )),
     _ROI + 'bbox_heads.convfc_bbox_head:ConvFCBBoxHead.forward':
     Spec(loops={'fc': 'fc'},
          facts=('self.num_shared_fcs', 'self.fc_out_channels',
-                'self.num_classes', 'self.reg_class_agnostic')),
+                'self.num_classes', 'self.reg_class_agnostic',
+                'bbox_head=self.__class__.__name__', 'self.num_shared_convs',
+                'self.conv_out_channels', 'self.num_cls_convs',
+                'self.num_cls_fcs', 'self.num_reg_convs', 'self.num_reg_fcs',
+                'self.in_channels', 'self.roi_feat_size')),
     _BBOX_HEAD + 'forward':
-    Spec(facts=_BBOX_HEAD_FACTS + ('self.with_avg_pool', )),
+    Spec(facts=_BBOX_HEAD_FACTS + ('self.with_avg_pool', 'self.in_channels',
+                                   'self.roi_feat_size')),
     _ROI + 'shared_heads.res_layer:ResLayer.forward':
     Spec(facts=('self.stage', )),
     _BBOX_HEAD + 'get_targets':

@@ -13,6 +13,7 @@ ground-truth box (``gt 2``) it was for.
 """
 from ..knowledge import texts
 from ..knowledge.known_behaviours import by_key
+from ..knowledge.line_marks import link_lines
 from ..knowledge.scopes import scope_of_path
 from ..tracefile import summary_of
 from .annotate import (SourceLayout, anchor_for, anchors, read_source,
@@ -178,8 +179,18 @@ class _Page:
         return f'fn-{self.calls.index(r) + 1}'
 
     def _explanation(self, r):
-        return self.word(explanation_key(r),
+        text = self.word(explanation_key(r),
                          **explanation_values(r, self.symbols))
+        if '](line:' not in text:
+            return text
+        try:
+            first, source = self.read(r.source)
+        except (OSError, ValueError):
+            first, source = 0, []
+        anchor = self._own_anchor(r)
+        return link_lines(
+            text, first, source, lambda words, line: self.word(
+                '@line_link', words=words, line=line, anchor=anchor))
 
     # the code ----------------------------------------------------------
     def _code(self, r, scope):

@@ -131,6 +131,8 @@ def explanation_values(record, symbols):
     facts = dict(record.values.get('facts') or {})
     if 'num' in facts and 'pos_fraction' in facts:
         facts['num_pos'] = int(facts['num'] * facts['pos_fraction'])
+    if 'reg_class_agnostic' in facts:
+        facts['reg'] = '4' if facts['reg_class_agnostic'] else '4*C'
     return dict(facts, N=symbols.get('N', 'N'), A=symbols.get('A', 'A'),
                 C=symbols.get('C', 'C'))
 

@@ -26,7 +26,7 @@ import torch
 from ..knowledge.symbols import level_of_stride
 from ..tracefile import (MappingDesc, ObjectDesc, SequenceDesc, TensorDesc,
                          TraceRecord, ValueDesc, describe_to_json)
-from .config_facts import MISSING, fact_at, plain
+from .config_facts import MISSING, fact_at, fact_name, plain
 from .recorder import get_recorder
 from .values import SummaryCache, summarize
 
@@ -236,10 +236,14 @@ class _FrameTracer:
         if group.facts or not group.watched.facts:
             return
         now = frame.f_locals
-        for path in group.watched.facts:
-            value = fact_at(now, path)
+        for spec in group.watched.facts:
+            name, paths = fact_name(spec)
+            for path in paths.split('|'):
+                value = fact_at(now, path)
+                if value is not MISSING:
+                    break
             if value is not MISSING:
-                group.facts[path.rsplit('.', 1)[-1]] = plain(value)
+                group.facts[name] = plain(value)
 
 
 class LineCapture:

@@ -30,6 +30,17 @@ def fact_at(root, path):
     return value
 
 
+def fact_name(spec):
+    """``(name, path)`` of a fact written ``'path'`` (named by its last
+    part) or ``'name=path'``; ``path`` may list ``|``-separated paths,
+    the first one found gives the value."""
+    name, sep, path = spec.partition('=')
+    if not sep:
+        path = spec
+        name = spec.rsplit('.', 1)[-1]
+    return name.strip(), path.strip()
+
+
 def plain(value):
     """A JSON-friendly copy of a fact (thresholds, strides, cfg values)."""
     if isinstance(value, torch.Tensor):

@@ -102,3 +102,21 @@ def test_placeholders_agree_between_languages(kind):
                     if set(names.findall(en[key])) != set(
                         names.findall(zh.get(key, ''))))
     assert differ == []
+
+
+# A backticked identifier or dotted name (`loss_cls`, `self.sampling`).
+_IDENTIFIER = re.compile(r'`([A-Za-z_][A-Za-z0-9_.]*)(?:\(\))?`')
+
+
+@pytest.mark.parametrize('kind', ['functions', 'stages', 'behaviours'])
+def test_both_languages_name_the_same_code(kind):
+    """The two languages state one set of facts: each section names the
+    same mmdet identifiers in both."""
+    en, zh = texts.sections(kind, 'en'), texts.sections(kind, 'zh')
+    differ = {}
+    for key in en:
+        a = set(_IDENTIFIER.findall(en[key]))
+        b = set(_IDENTIFIER.findall(zh.get(key, '')))
+        if a != b:
+            differ[key] = (sorted(a - b), sorted(b - a))
+    assert differ == {}

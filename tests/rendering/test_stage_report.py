@@ -22,7 +22,10 @@ CONFIG = dict(
     rcnn_pos_fraction=0.5, rcnn_add_gt=False, roi_layer='RoIPool',
     roi_output_size=14, finest_scale=28, num_shared_fcs=1,
     fc_out_channels=512, reg_class_agnostic=True, num_classes=7,
-    rcnn_score_thr=0.3, rcnn_max_per_img=50, rcnn_nms_iou=0.4)
+    rcnn_score_thr=0.3, rcnn_max_per_img=50, rcnn_nms_iou=0.4,
+    out_indices=[0, 1, 2, 3], fpn_upsample='bilinear',
+    rpn_match_low_quality=False, rpn_min_pos_iou=0.2,
+    rcnn_loss_cls='CrossEntropyLoss', rcnn_loss_bbox='SmoothL1Loss')
 
 STAGES = ('backbone', 'neck', 'rpn_head/forward/P2', 'rpn_head/targets/img0',
           'rpn_head/proposals/img0', 'roi_head/sampling/img0',
@@ -59,8 +62,11 @@ def test_notes_state_the_config_not_the_stock_values():
     forward = _note(report, 'rpn_head/forward/P2')
     assert 'softmax, so cls_out_channels = 2' in forward
     assert f"{c['rpn_feat_channels']} channels" in forward
+    assert "upsampled (bilinear)" in _note(report, 'neck')
     targets = _note(report, 'rpn_head/targets/img0')
     assert f"at least {c['rpn_pos_iou_thr']}" in targets
+    assert 'match_low_quality is False' in targets
+    assert f"reaches {c['rpn_min_pos_iou']}" in targets
     rpn_pos = int(c['rpn_sampler_num'] * c['rpn_pos_fraction'])  # 32
     assert f"up to {c['rpn_sampler_num']} anchors" in targets
     assert f'at most {rpn_pos} of them positive' in targets
@@ -79,6 +85,7 @@ def test_notes_state_the_config_not_the_stock_values():
     assert head.startswith('1 shared fully connected layers of 512')
     assert '4 class-agnostic deltas' in head and '4C' not in head
     assert 'class-agnostic' in _note(report, 'roi_head/loss')
+    assert f"`{c['rcnn_loss_bbox']}`" in _note(report, 'roi_head/loss')
     detections = _note(report, 'roi_head/detections/img0')
     assert 'score_thr = 0.3' in detections and 'max_per_img = 50' in detections
     for stock in ('ResNet-50', '512 (a quarter', 'cls_out_channels = 1',

@@ -10,6 +10,7 @@ JavaScript every pass is shown, with it a selector steps through them.
 """
 import json
 
+from ...knowledge.line_marks import link_lines
 from ...knowledge.scopes import scope_of_path
 from ...knowledge.texts import LANGUAGES
 from ...tracefile import TensorDesc
@@ -111,7 +112,18 @@ class _Function:
         key = explanation_key(self.r)
         if not any(self.step.word(language, key) for language in LANGUAGES):
             return ''
-        return tag('div', both(key, element='div', block=True, **values),
+        try:
+            first, source = self.step.read(self.r.source)
+        except (OSError, ValueError):
+            first, source = 0, []
+
+        def lines(body):
+            return link_lines(
+                body, first, source,
+                lambda words, line: f'[{words}](#{self.anchor}-L{line})')
+
+        return tag('div', both(key, element='div', block=True,
+                               transform=lines, **values),
                    class_='explain')
 
     def _selector(self):

@@ -87,12 +87,16 @@ def blocks(text):
     return ''.join(out)
 
 
-def both(key, element='span', block=False, **values):
+def both(key, element='span', block=False, transform=None, **values):
     """The text of ``key`` in every language, each in its own element
-    with its ``lang``; the page shows one language at a time."""
+    with its ``lang``; the page shows one language at a time.
+    ``transform`` (the filled Markdown -> Markdown) runs before the
+    text is turned into HTML."""
     parts = []
     for language in LANGUAGES:
         body = texts.text(language, key, **values)
+        if transform is not None:
+            body = transform(body)
         body = blocks(body) if block else inline(body)
         parts.append(tag(element, body, lang=language))
     return ''.join(parts)

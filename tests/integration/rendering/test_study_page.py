@@ -276,3 +276,31 @@ def test_the_test_step_shows_its_detections_beside_the_nms(
             == 'AnnotatedRPNHead._get_bboxes'
     finally:
         page.close()
+
+
+def test_explanations_link_the_lines_they_explain(opened, train):
+    """A ``[words](line:name)`` of a text becomes a link to the row of
+    the function's source that holds the mark's snippet."""
+    from mmdet_frcnn_annotated.knowledge import texts
+    from mmdet_frcnn_annotated.knowledge.line_marks import (LINE_MARKS,
+                                                            marks_in)
+    from mmdet_frcnn_annotated.rendering.statements import explanation_key
+    linked = 0
+    for index, record in enumerate(_calls(train), 1):
+        marks = marks_in(texts.sections('functions', 'en').get(
+            explanation_key(record), ''))
+        rows = opened.page.evaluate(
+            '''id => Array.from(document.querySelectorAll(
+                   `#${id} > div.explain [lang=en] a`)).map(a => {
+                   const row = document.getElementById(
+                       a.getAttribute('href').slice(1));
+                   return row && row.tagName === 'TR' &&
+                       row.closest('section').id === id ?
+                       row.querySelector('.src').textContent : null; })''',
+            f'fn-{index}')
+        assert len(rows) == len(marks), record.name
+        for mark, row in zip(marks, rows):
+            assert row is not None and LINE_MARKS[mark][1] in row, (
+                record.name, mark, row)
+        linked += len(marks)
+    assert linked > 0
