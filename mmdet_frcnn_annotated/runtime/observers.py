@@ -1,7 +1,7 @@
 """Observers of what happens inside mmdet's assigners, samplers and layers.
 
-Glossary: G_i ground-truth boxes of image i; V_i anchors inside image i
-(the RPN's candidates); K_i proposals of image i (the RoI head's
+Glossary: G_i ground-truth boxes of image i; V_i anchors of image i that
+pass ``anchor_inside_flags`` (the RPN's candidates); K_i proposals of image i (the RoI head's
 candidates); F_i, B_i candidates assigned foreground and background; P_i,
 Q_i sampled positives and negatives. The RoI head's carry an r: Fr_i, Br_i,
 Pr_i, Qr_i.
@@ -34,8 +34,9 @@ class ObservedAssigner:
         assigner: mmdet's assigner, called as is.
         stage (str): stage prefix, e.g. ``'rpn_head/targets'``.
         candidates (str): symbol of the candidate count of image i: bound
-            here when ``bind_candidates`` (``'V'``, anchors inside the
-            image), or already bound by an earlier stage (``'K'``).
+            here when ``bind_candidates`` (``'V'``, anchors that pass
+            ``anchor_inside_flags``), or already bound by an earlier stage
+            (``'K'``).
     """
 
     def __init__(self, assigner, stage, candidates, bind_candidates):
