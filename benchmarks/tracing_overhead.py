@@ -20,7 +20,10 @@ lines of one traced iteration.
 
     python benchmarks/tracing_overhead.py [--rounds 10] [--memory-iters 50]
         [--size 320 320] [--batch 2] [--variants off stages listing on]
-        [--open-page]
+        [--open-page] [--family faster|mask]
+
+``--family mask`` times Mask R-CNN (the toy Mask R-CNN model against stock
+MaskRCNN, each box with a disc-shaped mask) in the same way.
 
 Targets (CPU, R50-FPN, 320x320, 2 images): tracing off <= 1.01x stock,
 a traced step with the listing, its value summaries, the pictures and the
@@ -44,7 +47,19 @@ import torch
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..',
                             'tests'))
-from conftest import build_model, count_host_syncs, demo_inputs  # noqa: E402
+from conftest import (build_model, count_host_syncs, demo_inputs,  # noqa
+                      mask_model_config, with_disc_masks)
+
+
+def build(family, annotated, trace=None):
+    """The stock or annotated model of ``family``, seeded."""
+    if family == 'faster':
+        return build_model(annotated, trace=trace)
+    from mmdet.models import build_detector
+
+    import mmdet_frcnn_annotated  # noqa: F401  registers the types
+    torch.manual_seed(0)
+    return build_detector(mask_model_config(annotated, trace))
 
 
 def rss_mb():
@@ -117,6 +132,9 @@ def main():
         '--variants', nargs='+', default=list(VARIANTS), choices=VARIANTS,
         help='which steps to time (stock is always one); the memory and '
         'size figures need "on"')
+    parser.add_argument('--family', default='faster',
+                        choices=('faster', 'mask'),
+                        help='Faster R-CNN or Mask R-CNN')
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count())
 
@@ -124,24 +142,27 @@ def main():
     boxes = [[[16, 24, 112, 136], [150, 60, 300, 200]]] * args.batch
     labels = [[0, 2]] * args.batch
     inputs = demo_inputs([(h, w)] * args.batch, boxes, labels)
+    if args.family == 'mask':
+        inputs = with_disc_masks(inputs)
     out_dir = tempfile.mkdtemp(prefix='trace_bench_')
+    family = args.family
     models = dict(
-        stock=build_model(False),
-        off=build_model(True, trace=dict(phases=[])),
-        stages=build_model(
-            True,
+        stock=build(family, False),
+        off=build(family, True, trace=dict(phases=[])),
+        stages=build(
+            family, True,
             trace=dict(
                 interval=1,
                 listing=False,
                 pictures=False,
                 out_dir=tempfile.mkdtemp(prefix='trace_bench_stages_'))),
-        listing=build_model(
-            True,
+        listing=build(
+            family, True,
             trace=dict(
                 interval=1,
                 pictures=False,
                 out_dir=tempfile.mkdtemp(prefix='trace_bench_listing_'))),
-        on=build_model(True, trace=dict(interval=1, out_dir=out_dir)))
+        on=build(family, True, trace=dict(interval=1, out_dir=out_dir)))
     models = {name: model for name, model in models.items()
               if name == 'stock' or name in args.variants}
     state = models['stock'].state_dict()
@@ -159,8 +180,9 @@ def main():
             if round_index >= args.warmup:
                 times[name].append(elapsed)
     median = {name: statistics.median(t) for name, t in times.items()}
-    print(f'train step, N={args.batch} at {h}x{w}, {args.rounds} rounds '
-          f'after {args.warmup} warm-up, {torch.get_num_threads()} threads')
+    print(f'{family} train step, N={args.batch} at {h}x{w}, {args.rounds} '
+          f'rounds after {args.warmup} warm-up, {torch.get_num_threads()} '
+          'threads')
     for name in models:
         # the machine's speed drifts: the ratio within each round, where
         # the variants ran one after the other, is steadier than the

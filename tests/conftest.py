@@ -20,6 +20,10 @@ ANNOTATED_CONFIG = osp.join(
 STOCK_CONFIG = osp.join(REPO, 'configs/_base_/faster_rcnn_r50_fpn_1x_coco.py')
 TOY_CONFIG = osp.join(REPO,
                       'configs/toy/annotated_faster_rcnn_r50_fpn_toy_cpu.py')
+MASK_TOY_CONFIG = osp.join(
+    REPO, 'configs/toy/annotated_mask_rcnn_r50_fpn_toy_cpu.py')
+MASK_STOCK_CONFIG = osp.join(REPO,
+                             'configs/_base_/mask_rcnn_r50_fpn_1x_coco.py')
 REFERENCE = osp.join(
     osp.dirname(REPO), 'shared', 'reference',
     'faster_rcnn_r50_fpn_1x_coco.mmdet-2.11.0.resolved.json')
@@ -44,6 +48,39 @@ def model_config(annotated, num_classes=3, trace=None):
         model.roi_head.type = 'StandardRoIHead'
         model.pop('trace', None)
     return model
+
+
+def mask_model_config(annotated, trace=None):
+    """The toy Mask R-CNN model config, stock or annotated."""
+    cfg = copy.deepcopy(Config.fromfile(MASK_TOY_CONFIG).model)
+    if annotated:
+        if trace is not None:
+            cfg.trace = trace
+    else:
+        cfg.type = 'MaskRCNN'
+        cfg.rpn_head.type = 'RPNHead'
+        cfg.roi_head.type = 'StandardRoIHead'
+        cfg.pop('trace', None)
+    return cfg
+
+
+def with_disc_masks(inputs):
+    """``inputs`` with ``gt_masks``: per box, the disc inscribed in it, as
+    ``BitmapMasks`` of the padded batch size."""
+    from mmdet.core import BitmapMasks
+    pad_h, pad_w = inputs['img'].shape[-2:]
+    yy, xx = np.mgrid[0:pad_h, 0:pad_w]
+    masks = []
+    for boxes in inputs['gt_bboxes']:
+        per_image = []
+        for x1, y1, x2, y2 in boxes.tolist():
+            cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+            r = min(x2 - x1, y2 - y1) / 2
+            per_image.append((xx - cx)**2 + (yy - cy)**2 <= r * r)
+        array = np.stack(per_image).astype(np.uint8) if per_image else \
+            np.zeros((0, pad_h, pad_w), np.uint8)
+        masks.append(BitmapMasks(array, pad_h, pad_w))
+    return dict(inputs, gt_masks=masks)
 
 
 def build_model(annotated, seed=0, **kwargs):
@@ -78,6 +115,63 @@ def demo_inputs(sizes, boxes, labels, seed=0):
     return dict(
         img=img, img_metas=img_metas, gt_bboxes=gt_bboxes,
         gt_labels=gt_labels)
+
+
+# A caffe-style ResNet with frozen BN, as mmdet's caffe configs have it.
+CAFFE = dict(style='caffe', norm_cfg=dict(type='BN', requires_grad=False),
+             norm_eval=True)
+
+
+def c4_model(model):
+    """``model`` (the toy model dict) changed as mmdetection v2.11.0's C4
+    configs change R50-FPN: ResNet's last stage as the shared head of the
+    RoI head, no neck, one level at stride 16, the plain BBoxHead."""
+    model.backbone.update(
+        num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1),
+        out_indices=(2, ), **CAFFE)
+    model.neck = None
+    model.rpn_head.update(in_channels=1024, feat_channels=1024)
+    model.rpn_head.anchor_generator.update(
+        scales=[2, 4, 8, 16, 32], ratios=[0.5, 1.0, 2.0], strides=[16])
+    model.roi_head.shared_head = dict(
+        type='ResLayer', depth=50, stage=3, stride=2, dilation=1, **CAFFE)
+    model.roi_head.bbox_roi_extractor.update(
+        roi_layer=dict(type='RoIAlign', output_size=14, sampling_ratio=0),
+        out_channels=1024, featmap_strides=[16])
+    head = model.roi_head.bbox_head
+    model.roi_head.bbox_head = dict(
+        type='BBoxHead', with_avg_pool=True, roi_feat_size=7,
+        in_channels=2048, num_classes=head.num_classes,
+        bbox_coder=head.bbox_coder, reg_class_agnostic=False,
+        loss_cls=head.loss_cls, loss_bbox=head.loss_bbox)
+    # fewer rois than the config's, to keep ResNet's last stage on every
+    # roi quick on a CPU; the shapes follow them
+    model.train_cfg.rpn_proposal.max_per_img = 200
+    model.train_cfg.rcnn.sampler.num = 128
+    model.test_cfg.rpn.max_per_img = 100
+    return model
+
+
+def traced_small_steps(cfg):
+    """One traced train step and one traced test step of the model of
+    ``cfg`` (a model config whose ``trace`` names an ``out_dir``) on two
+    images of 64 x 96, the first with one box of class 4, the second
+    with none; the tracer is closed, so the pages are written."""
+    from mmcv import ConfigDict
+    from mmdet.models import build_detector
+
+    import mmdet_frcnn_annotated  # noqa: F401
+    torch.manual_seed(0)
+    model = build_detector(ConfigDict(copy.deepcopy(cfg)))
+    inputs = demo_inputs([(64, 96), (64, 96)], [[[8, 8, 50, 40]], []],
+                         [[4], []])
+    model.train()
+    model.train_step(inputs, None)
+    model.eval()
+    with torch.no_grad():
+        model(img=[inputs['img']], img_metas=[inputs['img_metas']],
+              return_loss=False, rescale=True)
+    model.tracer.close()
 
 
 # Two images of 256 x 320: the first with three boxes, the second with no

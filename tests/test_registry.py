@@ -67,7 +67,7 @@ def test_misspelt_detector_type_lists_our_names():
     message = str(info.value)
     assert 'AnnotatedFasterRCN is not in the detector registry' in message
     assert 'mmdet_frcnn_annotated registers' in message
-    assert 'detector: AnnotatedFasterRCNN;' in message
+    assert 'detector: AnnotatedFasterRCNN, AnnotatedMaskRCNN;' in message
     assert 'AnnotatedRPNHead' in message
 
 

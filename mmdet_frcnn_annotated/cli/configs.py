@@ -5,12 +5,17 @@ import os.path as osp
 from mmcv import Config
 from mmcv.utils import import_modules_from_strings
 
-# The stock types of the Faster R-CNN family and their annotated ones.
+# The stock types of the Faster R-CNN and Mask R-CNN families and their
+# annotated ones.
 ANNOTATED = {
     'FasterRCNN': 'AnnotatedFasterRCNN',
+    'MaskRCNN': 'AnnotatedMaskRCNN',
     'RPNHead': 'AnnotatedRPNHead',
     'StandardRoIHead': 'AnnotatedStandardRoIHead',
 }
+# Mask heads whose branch the annotated RoI head records (their shapes are
+# known); used as they are.
+MASK_HEADS = ('FCNMaskHead', )
 
 
 def read_config(path, cfg_options=None):
@@ -30,8 +35,9 @@ def annotated_model(model):
     """``model`` (a config dict) with the annotated detector and heads.
 
     Raises:
-        ValueError: the config is not of a Faster R-CNN: another detector,
-            or an RPN or RoI head this package does not annotate.
+        ValueError: the config is not of a Faster R-CNN or a Mask R-CNN:
+            another detector, an RPN or RoI head this package does not
+            annotate, or a mask head whose branch it does not record.
     """
     parts = (('model', model), ('model.rpn_head', model.get('rpn_head')),
              ('model.roi_head', model.get('roi_head')))
@@ -42,7 +48,13 @@ def annotated_model(model):
         if kind not in ANNOTATED:
             raise ValueError(
                 f'{where}.type is {kind!r}: the walkthrough covers the '
-                f'Faster R-CNN family, whose {where} is one of '
-                f'{sorted(set(ANNOTATED) | set(ANNOTATED.values()))}')
+                f'Faster R-CNN and Mask R-CNN families, whose {where} is '
+                f'one of {sorted(set(ANNOTATED) | set(ANNOTATED.values()))}')
         part['type'] = ANNOTATED[kind]
+    mask_head = (model.get('roi_head') or {}).get('mask_head')
+    if mask_head and mask_head.get('type') not in MASK_HEADS:
+        raise ValueError(
+            f"model.roi_head.mask_head.type is {mask_head.get('type')!r}: "
+            f'the annotated RoI head records the mask branch of '
+            f'{list(MASK_HEADS)} only')
     return model

@@ -2,9 +2,12 @@
 
 Images of ``height x width`` pixels hold 0 to 4 filled shapes of three
 classes (square, disc, triangle) on a textured background; every box is the
-exact pixel extent of its shape. About one image in six has no shape at
-all. The generator is seeded and deterministic: the same arguments give the
-same files, byte for byte.
+exact pixel extent of its shape, and every shape's ``segmentation`` is its
+exact pixel mask (uncompressed COCO RLE), so the same files train Faster
+R-CNN and Mask R-CNN. Where shapes overlap, the later one is drawn on top
+and the earlier one's mask loses the covered pixels. About one image in six
+has no shape at all. The generator is seeded and deterministic: the same
+arguments give the same files, byte for byte.
 
 Command line::
 
@@ -55,17 +58,36 @@ def _image(rng, height, width):
     img += rng.normal(0, 6, img.shape)
     # background stays below BACKGROUND_MAX, shapes above SHAPE_MIN
     img = np.clip(img, 0, BACKGROUND_MAX)
-    objects = []
+    shapes = []
     num_shapes = 0 if rng.rand() < 1 / 6 else int(rng.randint(1, 5))
     for _ in range(num_shapes):
         label = int(rng.randint(len(CLASSES)))
         mask = _draw_shape(rng, label, height, width).astype(bool)
         img[mask] = rng.uniform(SHAPE_MIN, 255, size=3)
+        for _, earlier in shapes:  # a shape on top hides what it covers
+            earlier &= ~mask
+        shapes.append((label, mask))
+    objects = []
+    for label, mask in shapes:
         ys, xs = np.nonzero(mask)
+        if len(xs) == 0:  # wholly covered by later shapes
+            continue
         x1, y1 = int(xs.min()), int(ys.min())
         box = [x1, y1, int(xs.max()) + 1 - x1, int(ys.max()) + 1 - y1]
-        objects.append((label, box))
+        objects.append((label, box, mask))
     return np.clip(img, 0, 255).astype(np.uint8), objects
+
+
+def rle_counts(mask):
+    """Uncompressed COCO RLE counts of a boolean mask: run lengths over the
+    pixels in column-major order, starting with a run of zeros."""
+    flat = mask.T.reshape(-1).astype(np.int8)
+    changes = np.flatnonzero(np.diff(flat)) + 1
+    edges = np.concatenate([[0], changes, [flat.size]])
+    counts = np.diff(edges).tolist()
+    if flat.size and flat[0]:
+        counts = [0] + counts
+    return [int(c) for c in counts]
 
 
 def generate(out_dir, seed=0, height=256, width=320, splits=None):
@@ -90,14 +112,16 @@ def generate(out_dir, seed=0, height=256, width=320, splits=None):
             cv2.imwrite(osp.join(out_dir, split, name), img)
             images.append(
                 dict(id=image_id, file_name=name, height=height, width=width))
-            for label, (x, y, w, h) in objects:
+            for label, (x, y, w, h), mask in objects:
                 annotations.append(
                     dict(
                         id=len(annotations) + 1,
                         image_id=image_id,
                         category_id=label + 1,
                         bbox=[x, y, w, h],
-                        area=w * h,
+                        area=int(mask.sum()),
+                        segmentation=dict(
+                            size=[height, width], counts=rle_counts(mask)),
                         iscrowd=0))
         categories = [
             dict(id=i + 1, name=name) for i, name in enumerate(CLASSES)
@@ -120,7 +144,7 @@ def ensure_generated(ann_file, **kwargs):
 
     ``ann_file`` must be ``<root>/annotations/<split>.json``.
     """
-    if osp.exists(ann_file):
+    if osp.exists(ann_file) and _has_masks(ann_file):
         return
     root = osp.dirname(osp.dirname(osp.abspath(ann_file)))
     generate(root, **kwargs)
@@ -128,6 +152,17 @@ def ensure_generated(ann_file, **kwargs):
         raise FileNotFoundError(
             f'{ann_file} is not one of the toy splits {sorted(SPLITS)} '
             f'under {root}/annotations/')
+
+
+def _has_masks(ann_file):
+    """Whether the files were written with masks (older toy data were
+    not; they are written again)."""
+    try:
+        with open(ann_file) as f:
+            annotations = json.load(f).get('annotations', [])
+    except (OSError, ValueError):
+        return False
+    return all('segmentation' in ann for ann in annotations)
 
 
 @register(DATASETS)

@@ -223,6 +223,76 @@ LINE_MARKS = {
     'bbox2result_empty': (
         'bbox2result',
         'if bboxes.shape[0] == 0:'),
+    'maskfwdtrain_pos_rois': (
+        'StandardRoIHead._mask_forward_train',
+        'pos_rois = bbox2roi([res.pos_bboxes for res in sampling_results])'),
+    'maskfwdtrain_pos_labels': (
+        'StandardRoIHead._mask_forward_train',
+        'pos_labels = torch.cat([res.pos_gt_labels for res in sampling_resul'
+        'ts])'),
+    'maskfwd_assert_one': (
+        'StandardRoIHead._mask_forward',
+        'assert ((rois is not None) ^'),
+    'maskfwd_num_inputs': (
+        'StandardRoIHead._mask_forward',
+        'x[:self.mask_roi_extractor.num_inputs], rois)'),
+    'maskfwd_shared_rows': (
+        'StandardRoIHead._mask_forward',
+        'mask_feats = bbox_feats[pos_inds]'),
+    'fcnmask_deconv_relu': (
+        'FCNMaskHead.forward',
+        'x = self.relu(x)'),
+    'fcnmask_logits': (
+        'FCNMaskHead.forward',
+        'mask_pred = self.conv_logits(x)'),
+    'masktarget_concat': (
+        'mask_target',
+        'mask_targets = torch.cat(mask_targets)'),
+    'masktarget_single_host': (
+        'mask_target_single',
+        'proposals_np = pos_proposals.cpu().numpy()'),
+    'masktarget_single_clip': (
+        'mask_target_single',
+        'proposals_np[:, [0, 2]] = np.clip(proposals_np[:, [0, 2]], 0, maxw)'),
+    'masktarget_single_back': (
+        'mask_target_single',
+        'mask_targets = torch.from_numpy(mask_targets).float().to(device)'),
+    'masktarget_single_empty': (
+        'mask_target_single',
+        'mask_targets = pos_proposals.new_zeros((0, ) + mask_size)'),
+    'cropresize_select': (
+        'BitmapMasks.crop_and_resize',
+        'gt_masks_th = torch.from_numpy(self.masks).to(device).index_select('),
+    'cropresize_roi_align': (
+        'BitmapMasks.crop_and_resize',
+        "1.0, 0, 'avg', True).squeeze(1)"),
+    'cropresize_binarise': (
+        'BitmapMasks.crop_and_resize',
+        'resized_masks = (targets >= 0.5).cpu().numpy()'),
+    'maskloss_empty': (
+        'FCNMaskHead.loss',
+        'loss_mask = mask_pred.sum()'),
+    'maskloss_agnostic': (
+        'FCNMaskHead.loss',
+        'torch.zeros_like(labels))'),
+    'masktest_all_empty': (
+        'MaskTestMixin.simple_test_mask',
+        'if all(det_bbox.shape[0] == 0 for det_bbox in det_bboxes):'),
+    'masktest_rescale_back': (
+        'MaskTestMixin.simple_test_mask',
+        'scale_factors[i] if rescale else det_bboxes[i][:, :4]'),
+    'masktest_split': (
+        'MaskTestMixin.simple_test_mask',
+        'mask_preds = mask_pred.split(num_mask_roi_per_img, 0)'),
+    'segmask_class_channel': (
+        'FCNMaskHead.get_seg_masks',
+        'mask_pred = mask_pred[range(N), labels][:, None]'),
+    'segmask_ori_shape': (
+        'FCNMaskHead.get_seg_masks',
+        'img_h, img_w = ori_shape[:2]'),
+    'segmask_threshold': (
+        'FCNMaskHead.get_seg_masks',
+        'masks_chunk = (masks_chunk >= threshold).to(dtype=torch.bool)'),
 }
 
 

@@ -288,6 +288,59 @@ SHAPES = {
         'bboxes': ['(D_{i}, 5)', '(D_{i}, 4)'], 'labels': '(D_{i},)',
         'num_classes': '= C',
     },
+    # the mask branch: Rm mask rois, the positives in training (sum of Pr_i)
+    # and the detections at test time (sum of D_i); the mask's size and
+    # channels follow the config and are checked by the stage records
+    'bbox2roi@mask_head': {
+        'bboxes': ['(Pr_{i}, 4)', '(D_{i}, 4)'],
+        'img_inds': ['(Pr_{i}, 1)', '(D_{i}, 1)'],
+        'rois': ['(Pr_{i}, 5)', '(D_{i}, 5)', '(Rm, 5)'],
+    },
+    'SingleRoIExtractor.map_roi_levels@mask_head': {
+        'rois': '(Rm, 5)', 'scale': '(Rm,)', 'target_lvls': '(Rm,)',
+    },
+    'SingleRoIExtractor.forward@mask_head': {
+        'rois': '(Rm, 5)', 'target_lvls': '(Rm,)',
+        'roi_feats': '(Rm, {out_channels}, _, _)',
+    },
+    'StandardRoIHead._mask_forward_train': {
+        'x': _FEATS, 'pos_rois': '(Rm, 5)', 'pos_labels': '(Rm,)',
+        'mask_targets': '(Rm, _, _)',
+    },
+    'StandardRoIHead._mask_forward': {
+        'x': _FEATS, 'rois': '(Rm, 5)', 'mask_feats': '(Rm, _, _, _)',
+        'mask_pred': '(Rm, _, _, _)',
+    },
+    'FCNMaskHead.forward': {
+        'x': '(Rm, _, _, _)', 'mask_pred': '(Rm, _, _, _)',
+    },
+    'FCNMaskHead.get_targets': {
+        'pos_proposals': 'per image: (Pr_{i}, 4)',
+        'pos_assigned_gt_inds': 'per image: (Pr_{i},)',
+        'mask_targets': '(Rm, _, _)',
+    },
+    'FCNMaskHead.loss': {
+        'mask_pred': '(Rm, _, _, _)', 'mask_targets': '(Rm, _, _)',
+        'labels': '(Rm,)',
+    },
+    'mask_target': {
+        'pos_proposals_list': 'per image: (Pr_{i}, 4)',
+        'pos_assigned_gt_inds_list': 'per image: (Pr_{i},)',
+    },
+    'mask_target_single': {
+        'pos_proposals': '(Pr_{i}, 4)', 'pos_assigned_gt_inds': '(Pr_{i},)',
+        'num_pos': '= Pr_{i}',
+    },
+    'BitmapMasks.crop_and_resize': {
+        'bboxes': '(Pr_{i}, 4)', 'inds': '(Pr_{i},)', 'num_bbox': '= Pr_{i}',
+        'fake_inds': '(Pr_{i}, 1)', 'rois': '(Pr_{i}, 5)',
+        'gt_masks_th': '(Pr_{i}, _, _)', 'targets': '(Pr_{i}, _, _)',
+    },
+    'MaskTestMixin.simple_test_mask': {
+        'det_bboxes': 'per image: (D_{i}, 5)',
+        'det_labels': 'per image: (D_{i},)', 'num_imgs': '= N',
+        'mask_rois': '(Rm, 5)', 'mask_pred': '(Rm, _, _, _)',
+    },
 }
 
 
@@ -304,6 +357,9 @@ CONCRETE_ONLY = {
     "head; its callers' results are checked",
     'StandardRoIHead.simple_test': 'its inputs and results are checked in '
     'TwoStageDetector.simple_test and BBoxTestMixin.simple_test_bboxes',
+    'FCNMaskHead.get_seg_masks': 'called only for the images that have '
+    'detections, so its calls do not name their image; its inputs are '
+    'checked in MaskTestMixin.simple_test_mask',
 }
 
 

@@ -9,9 +9,14 @@ scope is decided by the classes of the functions on it.
 # Classes whose methods belong to the RoI head and to the RPN.
 ROI_CLASSES = ('StandardRoIHead', 'AnnotatedStandardRoIHead',
                'BBoxTestMixin', 'BBoxHead', 'ConvFCBBoxHead',
-               'SingleRoIExtractor')
+               'SingleRoIExtractor', 'MaskTestMixin', 'FCNMaskHead')
 RPN_CLASSES = ('BaseDenseHead', 'RPNHead', 'AnchorHead', 'RPNTestMixin',
                'AnnotatedAnchorHead', 'AnnotatedRPNHead')
+# Listed functions of the mask branch: what they call works on the mask
+# rois (Rm), not on the box branch's rois (R).
+MASK_FUNCTIONS = ('StandardRoIHead._mask_forward_train',
+                  'StandardRoIHead._mask_forward',
+                  'MaskTestMixin.simple_test_mask')
 # Functions of the samplers themselves (what else a sampler runs is OHEM's
 # hard-example forward).
 SAMPLER_CLASSES = ('RandomSampler', 'BaseSampler', 'OHEMSampler')
@@ -20,10 +25,13 @@ SAMPLER_CLASSES = ('RandomSampler', 'BaseSampler', 'OHEMSampler')
 def scope_of_path(path):
     """``'roi_head'``, ``'rpn_head'`` or ``'detector'`` for a call path
     (names ``'Class.method'``, outermost first); ``'hard_examples'`` for
-    what a sampler runs (OHEM's forward)."""
+    what a sampler runs (OHEM's forward), ``'mask_head'`` for the mask
+    branch and what it calls."""
     if 'BaseSampler.sample' in path[:-1] and not path[-1].startswith(
             SAMPLER_CLASSES):
         return 'hard_examples'
+    if any(name in MASK_FUNCTIONS for name in path):
+        return 'mask_head'
     owners = [name.split('.')[0] for name in path]
     if any(owner in ROI_CLASSES for owner in owners):
         return 'roi_head'

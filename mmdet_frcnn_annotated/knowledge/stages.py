@@ -52,6 +52,11 @@ def _roi_sampling(facts):
     return 'ohem' if facts.get('rcnn_sampler') == 'OHEMSampler' else None
 
 
+def _mask_head(facts):
+    return 'upsample' if facts.get('mask_upsample') and facts.get(
+        'mask_scale') else 'noupsample'
+
+
 @dataclass(frozen=True)
 class Stage:
     """One stage family.
@@ -92,6 +97,12 @@ STAGES = (
     Stage('roi_head/targets'),
     Stage('roi_head/loss', _roi_loss),
     Stage('roi_head/detections'),
+    Stage('roi_head/mask_rois'),
+    Stage('roi_head/mask_roi_extractor'),
+    Stage('roi_head/mask_head', _mask_head),
+    Stage('roi_head/mask_targets'),
+    Stage('roi_head/mask_loss'),
+    Stage('roi_head/masks'),
 )
 FAMILIES = tuple(s.family for s in STAGES)
 
@@ -174,6 +185,15 @@ CONFIG_FACTS = {
     'rcnn_score_thr': 'test_cfg.rcnn.score_thr',
     'rcnn_max_per_img': 'test_cfg.rcnn.max_per_img',
     'rcnn_nms_iou': 'test_cfg.rcnn.nms.iou_threshold',
+    'mask_num_convs': 'roi_head.mask_head.num_convs',
+    'mask_conv_channels': 'roi_head.mask_head.conv_out_channels',
+    'mask_conv_kernel': 'roi_head.mask_head.conv_kernel_size',
+    'mask_upsample': 'roi_head.mask_head.upsample_method',
+    'mask_scale': 'roi_head.mask_head.scale_factor',
+    'mask_class_agnostic': 'roi_head.mask_head.class_agnostic',
+    'mask_loss': 'roi_head.mask_head.loss_mask.__class__.__name__',
+    'mask_size': 'train_cfg.rcnn.mask_size',
+    'mask_thr_binary': 'test_cfg.rcnn.mask_thr_binary',
 }
 
 # Values derived from the facts, for the texts.
@@ -222,6 +242,8 @@ Attributes:
 _F, _S, _R = 'rpn_head/forward', 'roi_head/sampling', 'roi_head/rois'
 _X, _BH = 'roi_head/bbox_roi_extractor', 'roi_head/bbox_head'
 _SH, _P = 'roi_head/shared_head', 'rpn_head/proposals'
+_MR, _MX = 'roi_head/mask_rois', 'roi_head/mask_roi_extractor'
+_MH = 'roi_head/mask_head'
 _HEAD_OUT = ('cls_score', 'bbox_pred')
 ROI_EXTRACTOR = _X
 
@@ -258,6 +280,16 @@ EDGES = (
     Edge('roi_head/targets', 'roi_head/loss', 'roi_head/targets',
          ('labels', 'bbox_targets'), None),
     Edge(_BH, 'roi_head/detections', _BH, _HEAD_OUT, None),
+    Edge(_S, _MR, _MR, ('mask_rois', ), None),
+    Edge('roi_head/detections', _MR, _MR, ('mask_rois', ), None),
+    Edge(_MR, _MX, _MR, ('mask_rois', ), None),
+    Edge('neck', _MX, 'neck', ('P', ), None),
+    Edge(_MX, _MH, _MX, ('mask_feats', ), None),
+    Edge(_S, 'roi_head/mask_targets', _S, ('pos_bboxes', ), None),
+    Edge(_MH, 'roi_head/mask_loss', _MH, ('mask_pred', ), None),
+    Edge('roi_head/mask_targets', 'roi_head/mask_loss',
+         'roi_head/mask_targets', ('mask_targets', ), None),
+    Edge(_MH, 'roi_head/masks', _MH, ('mask_pred', ), None),
 )
 
 
@@ -270,6 +302,7 @@ PICTURES = (
     ('proposals', 'rpn_head/proposals'),
     ('roi_samples', 'roi_head/sampling'),
     ('detections', 'roi_head/detections'),
+    ('mask_targets', 'roi_head/mask_targets'),
 )
 
 # The function beside which the study page shows a picture, where it is not

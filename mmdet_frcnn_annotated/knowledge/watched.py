@@ -19,13 +19,12 @@ they are listed with their shapes, without an explanation unless the text
 files have one.
 """
 import ast
-import importlib
 import inspect
 import textwrap
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
-from .sources import function_origin
+from .sources import function_origin, resolve
 
 _PKG = 'mmdet_frcnn_annotated.models.'
 
@@ -63,6 +62,11 @@ _HEAD_FACTS = ('self.num_classes', 'self.use_sigmoid_cls',
 _BBOX_HEAD_FACTS = ('self.num_classes', 'self.reg_class_agnostic',
                     'self.reg_decoded_bbox') + _LOSS_FACTS
 _ROI_LAYER = 'self.bbox_roi_extractor.roi_layers.0.'
+_MASK_HEAD = _ROI + 'mask_heads.fcn_mask_head:FCNMaskHead.'
+_MASK_HEAD_FACTS = ('self.num_convs', 'self.conv_out_channels',
+                    'self.conv_kernel_size', 'self.in_channels',
+                    'self.upsample_method', 'self.scale_factor',
+                    'self.class_agnostic', 'self.num_classes')
 _CODER_FACTS = ('self.means', 'self.stds')
 
 
@@ -240,6 +244,36 @@ WATCHED = {
     Spec(loops={'img_id': 'image'}),
     _TRANSFORMS + 'bbox2result':
     Spec(per='image', facts=('num_classes', )),
+    # the mask branch of Mask R-CNN
+    _ROI + 'standard_roi_head:StandardRoIHead._mask_forward_train':
+    Spec(facts=('self.share_roi_extractor',
+                'mask_size=self.train_cfg.mask_size',
+                'num_classes=self.mask_head.num_classes',
+                'class_agnostic=self.mask_head.class_agnostic')),
+    _ROI + 'standard_roi_head:StandardRoIHead._mask_forward':
+    Spec(facts=('self.share_roi_extractor', 'self.with_shared_head',
+                'roi_size=self.mask_roi_extractor.roi_layers.0.output_size.0',
+                'featmap_strides=self.mask_roi_extractor.featmap_strides')),
+    _MASK_HEAD + 'forward':
+    Spec(facts=_MASK_HEAD_FACTS),
+    _MASK_HEAD + 'get_targets':
+    Spec(facts=('mask_size=rcnn_train_cfg.mask_size', )),
+    _MASK_HEAD + 'loss':
+    Spec(facts=_MASK_HEAD_FACTS + (
+        'loss_mask=self.loss_mask.__class__.__name__',
+        'loss_weight=self.loss_mask.loss_weight')),
+    _MASK_HEAD + 'get_seg_masks':
+    Spec(facts=('self.class_agnostic',
+                'mask_thr_binary=rcnn_test_cfg.mask_thr_binary')),
+    'mmdet.core.mask.mask_target:mask_target':
+    Spec(facts=('mask_size=cfg.mask_size', )),
+    'mmdet.core.mask.mask_target:mask_target_single':
+    Spec(per='image', facts=('mask_size=cfg.mask_size', )),
+    'mmdet.core.mask.structures:BitmapMasks.crop_and_resize':
+    Spec(per='image'),
+    _ROI + 'test_mixins:MaskTestMixin.simple_test_mask':
+    Spec(loops={'i': 'image'},
+         facts=('mask_thr_binary=self.test_cfg.mask_thr_binary', )),
 }
 
 
@@ -266,59 +300,6 @@ class Watched:
     reproduces: Optional[str] = None
     reproduces_source: Optional[str] = None
     loop_lines: Dict[str, Tuple[int, int]] = field(default_factory=dict)
-
-
-def resolve(spec):
-    """``(function, owner class or None)`` of ``'module:Qualified.name'``."""
-    if ':' not in spec:
-        raise ValueError(f'listing function {spec!r} must be written '
-                         f"'module:Class.method' or 'module:function'")
-    module_name, qualname = spec.split(':', 1)
-    try:
-        obj = importlib.import_module(module_name)
-    except ImportError as err:
-        raise ValueError(f'listing function {spec!r}: cannot import '
-                         f'{module_name!r} ({err})') from None
-    owner = None
-    for part in qualname.split('.'):
-        owner = obj if inspect.isclass(obj) else owner
-        try:
-            obj = vars(obj)[part] if inspect.isclass(obj) else getattr(
-                obj, part)
-        except (KeyError, AttributeError):
-            hint = ''
-            if inspect.isclass(obj) and hasattr(obj, part):
-                definer = next(k for k in obj.__mro__ if part in vars(k))
-                hint = (f'; {obj.__name__} inherits it: name the class that '
-                        f"defines it, '{definer.__module__}:"
-                        f"{definer.__name__}.{part}'")
-            raise ValueError(f'listing function {spec!r}: {qualname!r} is '
-                             f'not defined in {module_name}{hint}') from None
-    if isinstance(obj, (staticmethod, classmethod)):
-        obj = obj.__func__
-    func = _inside_closures(inspect.unwrap(obj), qualname.rsplit('.', 1)[-1])
-    if not hasattr(func, '__code__'):
-        raise ValueError(f'listing function {spec!r} is not a Python '
-                         f'function')
-    return func, owner
-
-
-def _inside_closures(func, name):
-    """The function named ``name`` that a decorator without
-    ``functools.wraps`` (such as ``mmcv.jit``) keeps in its closure; the
-    wrapper's code is shared by every function it wraps."""
-    seen = 0
-    while getattr(func, '__name__', name) != name and seen < 4:
-        inner = [
-            cell.cell_contents for cell in (func.__closure__ or ())
-            if inspect.isfunction(cell.cell_contents)
-        ]
-        if not inner:
-            break
-        func = inspect.unwrap(
-            next((f for f in inner if f.__name__ == name), inner[0]))
-        seen += 1
-    return func
 
 
 def source_of(func):

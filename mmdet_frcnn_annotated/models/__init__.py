@@ -1,8 +1,8 @@
 from .dense_heads import AnnotatedAnchorHead, AnnotatedRPNHead
-from .detectors import AnnotatedFasterRCNN
+from .detectors import AnnotatedFasterRCNN, AnnotatedMaskRCNN
 from .roi_heads import AnnotatedStandardRoIHead
 
 __all__ = [
-    'AnnotatedFasterRCNN', 'AnnotatedAnchorHead', 'AnnotatedRPNHead',
-    'AnnotatedStandardRoIHead'
+    'AnnotatedFasterRCNN', 'AnnotatedMaskRCNN', 'AnnotatedAnchorHead',
+    'AnnotatedRPNHead', 'AnnotatedStandardRoIHead'
 ]

@@ -10,6 +10,7 @@ the same length:
 - ``labels``: the class index of each box (ground truth, detections),
   named by the ``class names`` record of the step;
 - ``is_gt``: whether a sampled RoI is a ground-truth box;
+- ``masks``: a mask per box, rows of '0' and '1' (the mask targets);
 - ``total``: how many boxes there were before :data:`LIMITS` kept some.
 
 Only traced steps with pictures on call these helpers; each reads its
@@ -22,7 +23,8 @@ import numpy as np
 # At most this many boxes of one image are kept for a picture: all
 # positives are drawn, negatives and proposals are too many to read.
 LIMITS = dict(
-    negative_anchors=40, proposals=50, negative_rois=40, detections=10)
+    negative_anchors=40, proposals=50, negative_rois=40, detections=10,
+    mask_targets=4)
 
 
 def box_values(image, boxes, limit=None, **columns):
@@ -71,3 +73,9 @@ def levels_of(indices, level_sizes, levels):
     """
     ends = np.cumsum(level_sizes).tolist()
     return [levels[bisect.bisect_right(ends, index)] for index in indices]
+
+
+def mask_rows(mask):
+    """A binary mask (h, w) as h strings of '0' and '1'."""
+    return [''.join('1' if v else '0' for v in row)
+            for row in (mask > 0.5).tolist()]

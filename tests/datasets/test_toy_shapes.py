@@ -66,3 +66,32 @@ def test_boxes_are_exact_pixel_extents(generated):
 def test_bad_size_is_named(tmp_path):
     with pytest.raises(ValueError, match='at least 64 x 64'):
         toy_shapes.generate(str(tmp_path), height=32)
+
+
+def test_masks_are_the_shapes_pixels(generated):
+    """Decoded with pycocotools (as mmdet's LoadAnnotations does), the masks
+    of an image cover exactly its shape pixels, without overlap, and each
+    box is its mask's extent."""
+    from pycocotools import mask as mask_utils
+    root, files = generated
+    data = json.load(open(files['train']))
+    checked = 0
+    for image in data['images']:
+        anns = [a for a in data['annotations'] if a['image_id'] == image['id']]
+        img = cv2.imread(osp.join(root, 'train', image['file_name']))
+        shape_pixels = (img >= toy_shapes.SHAPE_MIN).all(axis=-1)
+        union = np.zeros(shape_pixels.shape, int)
+        for ann in anns:
+            rle = mask_utils.frPyObjects(ann['segmentation'], image['height'],
+                                         image['width'])
+            mask = mask_utils.decode(rle).astype(bool)
+            union += mask
+            ys, xs = np.nonzero(mask)
+            x, y, w, h = ann['bbox']
+            assert (x, y, x + w, y + h) == (xs.min(), ys.min(),
+                                            xs.max() + 1, ys.max() + 1)
+            assert ann['area'] == mask.sum()
+            checked += 1
+        assert union.max() <= 1
+        assert ((union == 1) == shape_pixels).all()
+    assert checked > 10

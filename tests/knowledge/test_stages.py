@@ -55,5 +55,11 @@ def test_scopes():
                           'BaseSampler.sample',
                           'StandardRoIHead._bbox_forward']) == 'hard_examples'
     assert scope_of_path(['TwoStageDetector.extract_feat']) == 'detector'
+    assert scope_of_path(['StandardRoIHead.forward_train',
+                          'StandardRoIHead._mask_forward_train',
+                          'bbox2roi']) == 'mask_head'
+    assert scope_of_path(['MaskTestMixin.simple_test_mask',
+                          'StandardRoIHead._mask_forward',
+                          'SingleRoIExtractor.forward']) == 'mask_head'
     assert scope_of_stage('roi_head/rois') == 'roi_head'
     assert scope_of_stage('neck') == 'detector'

@@ -1,3 +1,4 @@
 from .annotated_faster_rcnn import AnnotatedFasterRCNN
+from .annotated_mask_rcnn import AnnotatedMaskRCNN
 
-__all__ = ['AnnotatedFasterRCNN']
+__all__ = ['AnnotatedFasterRCNN', 'AnnotatedMaskRCNN']

@@ -161,9 +161,10 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         rec.stats(
             'roi_head/detections', 'per-class result list', lambda: {
                 'images': len(results),
-                'classes per image': len(results[0]) if results else 0,
+                'classes per image': len(_boxes(results[0])) if results
+                else 0,
                 'detections per image': [
-                    int(sum(len(per_class) for per_class in per_image))
+                    int(sum(len(per_class) for per_class in _boxes(per_image)))
                     for per_image in results
                 ],
             }, (self.roi_head, 'simple_test'))
@@ -225,6 +226,12 @@ class AnnotatedFasterRCNN(TwoStageDetector):
                 }
                 for i, meta in enumerate(img_metas)
             }, (self, method))
+
+
+def _boxes(result):
+    """The per-class box arrays of one image's result (a Mask R-CNN's is a
+    pair: boxes and masks)."""
+    return result[0] if isinstance(result, tuple) else result
 
 
 def _input_images(img, img_metas):

@@ -17,11 +17,13 @@ from ...runtime.boxes import LIMITS, box_values
 from ...runtime.observers import (ObservedAssigner, ObservedSampler,
                                   observe_modules)
 from ...runtime.recorder import get_recorder
+from .mask_branch import MaskBranchRecording
 
 
 @register(HEADS)
-class AnnotatedStandardRoIHead(StandardRoIHead):
-    """``StandardRoIHead`` with a shape trace, recorded under ``roi_head/``."""
+class AnnotatedStandardRoIHead(MaskBranchRecording, StandardRoIHead):
+    """``StandardRoIHead`` with a shape trace, recorded under ``roi_head/``
+    (the mask branch of Mask R-CNN by :class:`.MaskBranchRecording`)."""
 
     def init_assigner_sampler(self):
         super().init_assigner_sampler()

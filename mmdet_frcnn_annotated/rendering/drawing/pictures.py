@@ -11,7 +11,9 @@ its boxes):
   sampled negatives, coloured by FPN level;
 - ``proposals``: the best proposals after NMS, coloured by level;
 - ``roi_samples``: the RoI head's sampled positives and negatives;
-- ``detections``: the best detections with class names and scores.
+- ``detections``: the best detections with class names and scores;
+- ``mask_targets`` (Mask R-CNN): a few positive RoIs beside their mask
+  targets (:mod:`.mask_pictures`).
 """
 from collections import namedtuple
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from ...knowledge.stages import PICTURES
 from . import canvas
+from .mask_pictures import mask_targets
 
 Picture = namedtuple('Picture', 'kind image boxes')
 LEGEND_WIDTH = 520  # the base anchors' sizes need about this much
@@ -81,7 +84,7 @@ def draw_picture(kind, records, images, max_side=512):
 def _draw(kind, step, max_side):
     needs = dict(anchors='base anchors', rpn_targets='positive anchors',
                  proposals='top proposals', roi_samples='positive rois',
-                 detections='detections')
+                 detections='detections', mask_targets='mask targets')
     if not step.images or (kind in needs and not step.has(needs[kind])):
         return None
     image, boxes = _DRAWERS[kind](step, max_side)
@@ -267,4 +270,4 @@ def _anchors(step, max_side):
 
 _DRAWERS = dict(input=_input, anchors=_anchors, rpn_targets=_rpn_targets,
                 proposals=_proposals, roi_samples=_roi_samples,
-                detections=_detections)
+                detections=_detections, mask_targets=mask_targets)

@@ -13,7 +13,8 @@ import math
 
 import pytest
 import torch
-from conftest import _losses_and_grads, demo_inputs, model_config
+from conftest import (CAFFE, _losses_and_grads, c4_model, demo_inputs,
+                      model_config)
 
 from mmdet_frcnn_annotated.runtime.recorder import recording
 from mmdet_frcnn_annotated.tracefile import read_trace
@@ -40,37 +41,6 @@ def _ohem(model):
     model.train_cfg.rcnn.sampler = dict(
         type='OHEMSampler', num=512, pos_fraction=0.25, neg_pos_ub=-1,
         add_gt_as_proposals=True)
-    return model
-
-
-_CAFFE = dict(style='caffe', norm_cfg=dict(type='BN', requires_grad=False),
-              norm_eval=True)
-
-
-def _c4(model):
-    model.backbone.update(
-        num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1),
-        out_indices=(2, ), **_CAFFE)
-    model.neck = None
-    model.rpn_head.update(in_channels=1024, feat_channels=1024)
-    model.rpn_head.anchor_generator.update(
-        scales=[2, 4, 8, 16, 32], ratios=[0.5, 1.0, 2.0], strides=[16])
-    model.roi_head.shared_head = dict(
-        type='ResLayer', depth=50, stage=3, stride=2, dilation=1, **_CAFFE)
-    model.roi_head.bbox_roi_extractor.update(
-        roi_layer=dict(type='RoIAlign', output_size=14, sampling_ratio=0),
-        out_channels=1024, featmap_strides=[16])
-    head = model.roi_head.bbox_head
-    model.roi_head.bbox_head = dict(
-        type='BBoxHead', with_avg_pool=True, roi_feat_size=7,
-        in_channels=2048, num_classes=head.num_classes,
-        bbox_coder=head.bbox_coder, reg_class_agnostic=False,
-        loss_cls=head.loss_cls, loss_bbox=head.loss_bbox)
-    # fewer rois than the config's, to keep ResNet's last stage on every
-    # roi quick on a CPU; the shapes follow them
-    model.train_cfg.rpn_proposal.max_per_img = 200
-    model.train_cfg.rcnn.sampler.num = 128
-    model.test_cfg.rpn.max_per_img = 100
     return model
 
 
@@ -109,7 +79,7 @@ def _ignore(model):
 # name -> (change of the toy model, classes); C4, DC5 and OHEM have tests
 # of their own below
 MEMBERS = {
-    'r50_caffe_fpn': (lambda m: (m.backbone.update(**_CAFFE), m)[1], 3),
+    'r50_caffe_fpn': (lambda m: (m.backbone.update(**CAFFE), m)[1], 3),
     'r101_fpn': (lambda m: (m.backbone.update(depth=101), m)[1], 3),
     'x101_32x4d_fpn': (lambda m: (m.backbone.update(
         type='ResNeXt', depth=101, groups=32, base_width=4), m)[1], 3),
@@ -131,7 +101,7 @@ def _build(variant, annotated, out_dir=None, num_classes=None):
     change, classes = MEMBERS.get(variant, (lambda m: m, 3))
     model = model_config(annotated, num_classes=num_classes or classes,
                          trace=dict(out_dir=out_dir) if out_dir else None)
-    model = {'c4': _c4, 'dc5': _dc5, 'ohem': _ohem}.get(variant, change)(
+    model = {'c4': c4_model, 'dc5': _dc5, 'ohem': _ohem}.get(variant, change)(
         copy.deepcopy(model))
     torch.manual_seed(0)
     return build_detector(model)

@@ -1,13 +1,10 @@
 """A real model whose config is far from the stock one: the stage report
 of its traced steps states its values, in both languages, and the flow
 chart labels its neck by its type."""
-import copy
 import os.path as osp
 
 import pytest
-import torch
-from conftest import demo_inputs, model_config
-from mmcv import ConfigDict
+from conftest import model_config, traced_small_steps
 
 
 def _config(out_dir):
@@ -28,22 +25,9 @@ def _config(out_dir):
 
 @pytest.fixture(scope='module')
 def reports(tmp_path_factory):
-    from mmdet.models import build_detector
-
-    import mmdet_frcnn_annotated  # noqa: F401
     out_dir = str(tmp_path_factory.mktemp('notes'))
     cfg = _config(out_dir)
-    torch.manual_seed(0)
-    model = build_detector(ConfigDict(copy.deepcopy(cfg)))
-    inputs = demo_inputs([(64, 96), (64, 96)], [[[8, 8, 50, 40]], []],
-                         [[4], []])
-    model.train()
-    model.train_step(inputs, None)
-    model.eval()
-    with torch.no_grad():
-        model(img=[inputs['img']], img_metas=[inputs['img_metas']],
-              return_loss=False, rescale=True)
-    model.tracer.close()
+    traced_small_steps(cfg)
     read = {}
     for phase in ('train', 'test'):
         for language, name in (('en', f'{phase}_iter0.md'),

@@ -5,13 +5,11 @@ softmax RPN, class-agnostic regression, a 256-RoI sampler with fraction
 and one FC, a 5 x 5 RoIAlign, a weighted smooth-L1 RPN loss), each traced
 through one train and one test step. Every value is taken from the config
 here, and the stock value must not appear where the config differs."""
-import copy
 import os.path as osp
 import re
 
 import pytest
-import torch
-from conftest import demo_inputs, model_config
+from conftest import model_config, traced_small_steps
 from mmcv import ConfigDict
 
 
@@ -75,23 +73,10 @@ def _all(read):
 
 @pytest.fixture(scope='module', params=sorted(VARIANTS))
 def run(request, tmp_path_factory):
-    from mmdet.models import build_detector
-
-    import mmdet_frcnn_annotated  # noqa: F401
     out_dir = str(tmp_path_factory.mktemp(request.param))
     cfg = ConfigDict(VARIANTS[request.param](
         model_config(True, num_classes=5, trace=dict(out_dir=out_dir))))
-    torch.manual_seed(0)
-    model = build_detector(ConfigDict(copy.deepcopy(cfg)))
-    inputs = demo_inputs([(64, 96), (64, 96)], [[[8, 8, 50, 40]], []],
-                         [[4], []])
-    model.train()
-    model.train_step(inputs, None)
-    model.eval()
-    with torch.no_grad():
-        model(img=[inputs['img']], img_metas=[inputs['img_metas']],
-              return_loss=False, rescale=True)
-    model.tracer.close()
+    traced_small_steps(cfg)
     read = {}
     for phase in ('train', 'test'):
         for language in ('en', 'zh'):
@@ -174,4 +159,3 @@ def test_no_stock_value_where_the_config_differs(run):
     everything = _all(read)
     for stock in STOCK[variant]:
         assert stock not in everything, stock
-

@@ -1,0 +1,7 @@
+# Stock Mask R-CNN R50-FPN, 1x schedule, on COCO.
+_base_ = [
+    'models/mask_rcnn_r50_fpn.py',
+    'datasets/coco_instance.py',
+    'schedules/schedule_1x.py',
+    'default_runtime.py',
+]
