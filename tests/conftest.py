@@ -152,6 +152,25 @@ def c4_model(model):
     return model
 
 
+def far_from_stock(cfg):
+    """The toy model config ``cfg`` changed where the texts state values:
+    ResNet-101, a softmax RPN of 128 channels, class-agnostic regression,
+    a 256-RoI sampler with fraction 0.5, RoI IoU thresholds 0.6 / 0.4,
+    other nms_pre and score_thr."""
+    cfg.backbone.depth = 101
+    cfg.rpn_head.loss_cls = dict(type='CrossEntropyLoss', use_sigmoid=False,
+                                 loss_weight=1.0)
+    cfg.rpn_head.feat_channels = 128
+    cfg.roi_head.bbox_head.reg_class_agnostic = True
+    rcnn = cfg.train_cfg.rcnn
+    rcnn.sampler.update(num=256, pos_fraction=0.5)
+    rcnn.assigner.update(pos_iou_thr=0.6, neg_iou_thr=0.4, min_pos_iou=0.4)
+    cfg.train_cfg.rpn_proposal.nms_pre = 700
+    cfg.test_cfg.rpn.nms_pre = 600
+    cfg.test_cfg.rcnn.score_thr = 0.2
+    return cfg
+
+
 def traced_small_steps(cfg):
     """One traced train step and one traced test step of the model of
     ``cfg`` (a model config whose ``trace`` names an ``out_dir``) on two

@@ -4,23 +4,12 @@ chart labels its neck by its type."""
 import os.path as osp
 
 import pytest
-from conftest import model_config, traced_small_steps
+from conftest import far_from_stock, model_config, traced_small_steps
 
 
 def _config(out_dir):
-    cfg = model_config(True, num_classes=5, trace=dict(out_dir=out_dir))
-    cfg.backbone.depth = 101
-    cfg.rpn_head.loss_cls = dict(type='CrossEntropyLoss', use_sigmoid=False,
-                                 loss_weight=1.0)
-    cfg.rpn_head.feat_channels = 128
-    cfg.roi_head.bbox_head.reg_class_agnostic = True
-    cfg.train_cfg.rcnn.sampler.num = 256
-    cfg.train_cfg.rcnn.sampler.pos_fraction = 0.5
-    cfg.train_cfg.rcnn.assigner.pos_iou_thr = 0.6
-    cfg.train_cfg.rpn_proposal.nms_pre = 700
-    cfg.test_cfg.rpn.nms_pre = 600
-    cfg.test_cfg.rcnn.score_thr = 0.2
-    return cfg
+    return far_from_stock(
+        model_config(True, num_classes=5, trace=dict(out_dir=out_dir)))
 
 
 @pytest.fixture(scope='module')

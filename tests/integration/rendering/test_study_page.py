@@ -282,8 +282,7 @@ def test_explanations_link_the_lines_they_explain(opened, train):
     """A ``[words](line:name)`` of a text becomes a link to the row of
     the function's source that holds the mark's snippet."""
     from mmdet_frcnn_annotated.knowledge import texts
-    from mmdet_frcnn_annotated.knowledge.line_marks import (LINE_MARKS,
-                                                            marks_in)
+    from mmdet_frcnn_annotated.knowledge.line_marks import LINE_MARKS, marks_in
     from mmdet_frcnn_annotated.rendering.statements import explanation_key
     linked = 0
     for index, record in enumerate(_calls(train), 1):

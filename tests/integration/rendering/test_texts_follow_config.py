@@ -9,22 +9,8 @@ import os.path as osp
 import re
 
 import pytest
-from conftest import model_config, traced_small_steps
+from conftest import far_from_stock, model_config, traced_small_steps
 from mmcv import ConfigDict
-
-
-def _softmax_r101(cfg):
-    cfg.backbone.depth = 101
-    cfg.rpn_head.loss_cls = dict(type='CrossEntropyLoss', use_sigmoid=False,
-                                 loss_weight=1.0)
-    cfg.rpn_head.feat_channels = 128
-    cfg.roi_head.bbox_head.reg_class_agnostic = True
-    cfg.train_cfg.rcnn.sampler.num = 256
-    cfg.train_cfg.rcnn.sampler.pos_fraction = 0.5
-    cfg.train_cfg.rcnn.assigner.pos_iou_thr = 0.6
-    cfg.train_cfg.rcnn.assigner.neg_iou_thr = 0.4
-    cfg.train_cfg.rcnn.assigner.min_pos_iou = 0.4
-    return cfg
 
 
 def _giou_ohem(cfg):
@@ -44,7 +30,7 @@ def _giou_ohem(cfg):
     return cfg
 
 
-VARIANTS = {'softmax_r101': _softmax_r101, 'giou_ohem': _giou_ohem}
+VARIANTS = {'softmax_r101': far_from_stock, 'giou_ohem': _giou_ohem}
 
 
 def _explanations(page):
