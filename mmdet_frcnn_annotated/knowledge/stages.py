@@ -303,6 +303,7 @@ PICTURES = (
     ('roi_samples', 'roi_head/sampling'),
     ('detections', 'roi_head/detections'),
     ('mask_targets', 'roi_head/mask_targets'),
+    ('masks', 'roi_head/masks'),
 )
 
 # The function beside which the study page shows a picture, where it is not

@@ -79,3 +79,16 @@ def mask_rows(mask):
     """A binary mask (h, w) as h strings of '0' and '1'."""
     return [''.join('1' if v else '0' for v in row)
             for row in (mask > 0.5).tolist()]
+
+
+def crop_rows(mask, box, size):
+    """The part of an image-sized mask (h, w) under ``box`` (x1, y1, x2,
+    y2), sampled on a ``size`` x ``size`` grid, as :func:`mask_rows`."""
+    mask = np.asarray(mask)
+    height, width = mask.shape[:2]
+    x1, y1, x2, y2 = box
+    x1, x2 = int(np.clip(x1, 0, width - 1)), int(np.clip(x2, 1, width))
+    y1, y2 = int(np.clip(y1, 0, height - 1)), int(np.clip(y2, 1, height))
+    xs = np.linspace(x1, max(x1, x2 - 1), size).round().astype(np.int64)
+    ys = np.linspace(y1, max(y1, y2 - 1), size).round().astype(np.int64)
+    return mask_rows(mask[ys][:, xs])

@@ -1,10 +1,10 @@
 """Observers of what happens inside mmdet's assigners, samplers and layers.
 
 Glossary: G_i ground-truth boxes of image i; V_i anchors of image i that
-pass ``anchor_inside_flags`` (the RPN's candidates); K_i proposals of image i (the RoI head's
-candidates); F_i, B_i candidates assigned foreground and background; P_i,
-Q_i sampled positives and negatives. The RoI head's carry an r: Fr_i, Br_i,
-Pr_i, Qr_i.
+pass ``anchor_inside_flags`` (the RPN's candidates); K_i proposals of
+image i (the RoI head's candidates); F_i, B_i candidates assigned
+foreground and background; P_i, Q_i sampled positives and negatives. The
+RoI head's carry an r: Fr_i, Br_i, Pr_i, Qr_i.
 
 The assigner and sampler wrappers hold mmdet's own objects and call them
 unchanged, so random draws and results are the stock ones. They record only

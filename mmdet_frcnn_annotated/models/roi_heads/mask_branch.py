@@ -8,7 +8,7 @@ head's output and the targets have the size ``mask_size`` of the config.
 Only records: every method calls mmdet's in the same order with the same
 arguments, so losses and masks are mmdet's.
 """
-from ...runtime.boxes import LIMITS, box_values, mask_rows, spread
+from ...runtime.boxes import LIMITS, box_values, crop_rows, mask_rows, spread
 from ...runtime.recorder import get_recorder
 
 
@@ -126,6 +126,11 @@ class MaskBranchRecording:
                     if rescale else list(img_metas[i]['img_shape'][:2]),
                     'mask_thr_binary': threshold,
                 }, (self.mask_head, 'get_seg_masks'))
+            rec.boxes(
+                f'roi_head/masks/img{i}', 'masks',
+                lambda i=i, per_class=per_class: _mask_values(
+                    i, det_bboxes[i], det_labels[i], per_class, img_metas[i],
+                    rescale), (self.mask_head, 'get_seg_masks'))
         return segm_results
 
 
@@ -144,3 +149,27 @@ def _target_values(i, result, targets):
     values['masks'] = [mask_rows(targets[k]) for k in keep.tolist()]
     values['total'] = int(result.pos_bboxes.shape[0])
     return values
+
+
+def _mask_values(i, bboxes, labels, per_class, img_meta, rescale):
+    """The ``boxes`` record of image ``i``'s best detections with their
+    masks, each cut to its box on a grid of :data:`MASK_GRID`; boxes in
+    the network input's coordinates, as the detections picture has them.
+    ``get_seg_masks`` grouped the masks by class in detection order."""
+    keep = min(LIMITS['detections'], int(bboxes.shape[0]))
+    boxes = bboxes[:keep, :4]
+    values = box_values(
+        i, boxes * boxes.new_tensor(img_meta['scale_factor'])
+        if rescale else boxes, labels=labels[:keep])
+    seen, masks = {}, []
+    for box, label in zip(boxes.tolist(), labels[:keep].tolist()):
+        index = seen.get(label, 0)
+        seen[label] = index + 1
+        masks.append(crop_rows(per_class[label][index], box, MASK_GRID))
+    values['masks'] = masks
+    values['total'] = int(bboxes.shape[0])
+    return values
+
+
+# The grid a predicted mask is kept on for the picture.
+MASK_GRID = 28

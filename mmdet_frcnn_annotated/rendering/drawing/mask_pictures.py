@@ -1,5 +1,7 @@
-"""The picture of Mask R-CNN's mask targets, drawn from the ``mask
-targets`` records of a step (:func:`~...runtime.boxes.mask_rows`).
+"""The pictures of Mask R-CNN: its mask targets, drawn from the ``mask
+targets`` records of a training step, and the masks of a test step's
+best detections pasted over the image (:func:`paste`), from its ``masks``
+records (:func:`~...runtime.boxes.mask_rows`).
 
 For a few positive RoIs of each image, one row of three tiles: the part
 of the input image under the RoI, stretched to a square as RoIAlign maps
@@ -74,3 +76,23 @@ def _crop(image, box):
         return np.full((TILE, TILE, 3), EMPTY, np.uint8)
     return cv2.resize(image[top:bottom, left:right], (TILE, TILE),
                       interpolation=cv2.INTER_LINEAR)
+
+
+def paste(panel, box, rows, scale, colour):
+    """Blend a mask given as rows of '0'/'1' over the part of ``panel``
+    under ``box`` (input coordinates, drawn at ``scale``)."""
+    if not rows:
+        return
+    x1, y1, x2, y2 = [int(round(v * scale)) for v in box]
+    height, width = panel.shape[:2]
+    left, top = max(x1, 0), max(y1, 0)
+    right, bottom = min(x2, width), min(y2, height)
+    if right <= left or bottom <= top:
+        return
+    mask = np.array([[c == '1' for c in row] for row in rows], np.uint8)
+    mask = cv2.resize(mask, (max(x2 - x1, 1), max(y2 - y1, 1)),
+                      interpolation=cv2.INTER_NEAREST)
+    mask = mask[top - y1:bottom - y1, left - x1:right - x1] > 0
+    region = panel[top:bottom, left:right]
+    region[mask] = (region[mask] * 0.45 + np.array(colour) * 0.55).astype(
+        np.uint8)

@@ -13,7 +13,8 @@ its boxes):
 - ``roi_samples``: the RoI head's sampled positives and negatives;
 - ``detections``: the best detections with class names and scores;
 - ``mask_targets`` (Mask R-CNN): a few positive RoIs beside their mask
-  targets (:mod:`.mask_pictures`).
+  targets (:mod:`.mask_pictures`);
+- ``masks`` (Mask R-CNN): the masks of the best detections over the image.
 """
 from collections import namedtuple
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from ...knowledge.stages import PICTURES
 from . import canvas
-from .mask_pictures import mask_targets
+from .mask_pictures import mask_targets, paste
 
 Picture = namedtuple('Picture', 'kind image boxes')
 LEGEND_WIDTH = 520  # the base anchors' sizes need about this much
@@ -84,7 +85,8 @@ def draw_picture(kind, records, images, max_side=512):
 def _draw(kind, step, max_side):
     needs = dict(anchors='base anchors', rpn_targets='positive anchors',
                  proposals='top proposals', roi_samples='positive rois',
-                 detections='detections', mask_targets='mask targets')
+                 detections='detections', mask_targets='mask targets',
+                 masks='masks')
     if not step.images or (kind in needs and not step.has(needs[kind])):
         return None
     image, boxes = _DRAWERS[kind](step, max_side)
@@ -225,6 +227,23 @@ def _detections(step, max_side):
     return _panels(step, max_side, draw)
 
 
+def _masks(step, max_side):
+
+    def draw(panel, i, scale):
+        dets = step.get('masks', i)
+        colours = [canvas.class_colour(lab) for lab in dets.get('labels', [])]
+        for box, rows, colour in zip(dets['boxes'], dets.get('masks', []),
+                                     colours):
+            paste(panel, box, rows, scale, colour)
+        drawn = canvas.draw_boxes(panel, dets['boxes'], colours, 1, scale)
+        if not dets['total']:
+            return f'image {i}: no detection, no mask', 0
+        return (f'image {i}: masks of the best {len(dets["boxes"])} of '
+                f'{dets["total"]} detections', drawn)
+
+    return _panels(step, max_side, draw)
+
+
 # anchors ---------------------------------------------------------------------
 def _anchors(step, max_side):
     """The base anchors centred on the first image, everything at one
@@ -270,4 +289,5 @@ def _anchors(step, max_side):
 
 _DRAWERS = dict(input=_input, anchors=_anchors, rpn_targets=_rpn_targets,
                 proposals=_proposals, roi_samples=_roi_samples,
-                detections=_detections, mask_targets=mask_targets)
+                detections=_detections, mask_targets=mask_targets,
+                masks=_masks)

@@ -7,6 +7,7 @@ masks are discs inside their boxes, the second with none."""
 import copy
 import math
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -206,3 +207,71 @@ def test_mask_target_picture_shows_the_gt_disc(runs):
     import cv2
     picture = cv2.imread(osp.join(runs['out_dir'], kinds['mask_targets']))
     assert picture is not None and picture.shape[0] > 112
+
+
+def test_mask_notes_and_texts_state_the_config(runs):
+    """The stage notes and the explanations quote the config's mask
+    branch: its convs, upsampling, class-agnostic flag, target size and
+    threshold, in both languages."""
+    cfg, out_dir = runs['cfg'], runs['out_dir']
+    head = cfg.roi_head.mask_head
+    agnostic = bool(head.get('class_agnostic', False))
+    read = {}
+    for name in ('train_iter0.md', 'train_iter0.zh.md', 'test_iter0.md',
+                 'train_iter0.listing.en.md', 'train_iter0.listing.zh.md'):
+        with open(osp.join(out_dir, name), encoding='utf-8') as f:
+            read[name] = f.read()
+    report = read['train_iter0.md']
+    assert f'{head.num_convs} 3x3 convs of {head.conv_out_channels}' \
+        in report
+    assert f'class_agnostic (here {agnostic})' in report
+    assert f'mask_size = {cfg.train_cfg.rcnn.mask_size}' in report
+    assert f'mask_size = {cfg.train_cfg.rcnn.mask_size}' in read[
+        'train_iter0.zh.md']
+    assert (f'mask_thr_binary = {cfg.test_cfg.rcnn.mask_thr_binary}'
+            in read['test_iter0.md'])
+    for listing in ('train_iter0.listing.en.md',
+                    'train_iter0.listing.zh.md'):
+        section = re.split(r'### \d+\. `FCNMaskHead.forward`',
+                           read[listing], 1)[1]
+        explanation = ' '.join(line for line in section.split('```')[0]
+                               .splitlines() if line.startswith('> '))
+        assert str(head.num_convs) in explanation
+        assert str(agnostic) in explanation, listing
+
+
+def test_mask_picture_holds_the_masks_of_the_best_detections(runs):
+    """The test step's ``masks`` record keeps, per detection, its mask
+    cut to its box: compared here with the mask the test returned for the
+    same detection (the k-th of its class), sampled the same way."""
+    from mmdet_frcnn_annotated.tracefile import pictures_of
+    test = runs['trace']['test']
+    records = {r.values['image']: r.values for r in test
+               if r.kind == 'boxes' and r.name == 'masks'}
+    results = runs['results']['annotated']
+    for i, (boxes, masks) in enumerate(results):
+        shown = records.get(i)
+        total = sum(len(per_class) for per_class in boxes)
+        if not total:
+            assert shown is None or shown['total'] == 0
+            continue
+        assert shown['total'] == total
+        seen = {}
+        for box, label, rows in zip(shown['boxes'], shown['labels'],
+                                    shown['masks']):
+            index = seen.get(label, 0)
+            seen[label] = index + 1
+            assert np.allclose(boxes[label][index][:4], box, atol=0.1)
+            mask = masks[label][index]
+            height, width = mask.shape
+            x1, y1, x2, y2 = [int(v) for v in np.clip(
+                boxes[label][index][:4], 0,
+                [width - 1, height - 1, width, height])]
+            xs = np.linspace(x1, max(x1, x2 - 1), 28).round().astype(int)
+            ys = np.linspace(y1, max(y1, y2 - 1), 28).round().astype(int)
+            expected = mask[ys][:, xs]
+            assert [''.join('1' if v else '0' for v in row)
+                    for row in expected.tolist()] == rows
+    if any(r.values['total'] for r in test
+           if r.kind == 'boxes' and r.name == 'masks'):
+        assert 'masks' in {p['kind'] for p in pictures_of(test)}
