@@ -11,6 +11,8 @@ Glossary: the symbols of :mod:`.symbols`; a *pass* is one run of a line,
 labelled by the image (``image 1``), the FPN level (``P3``) or the
 ground-truth box (``gt 2``) it was for.
 """
+import functools
+
 from ..knowledge import texts
 from ..knowledge.known_behaviours import by_key
 from ..knowledge.line_marks import link_lines
@@ -67,7 +69,8 @@ class _Page:
         self.stages = [r for r in records if r.kind in ('tensor', 'stats')]
         self.language = language
         self.report = report
-        self.read = source_reader
+        # each function's source is read once, for its links and its code
+        self.read = functools.lru_cache(maxsize=None)(source_reader)
         self.symbols = self.head.values
         self.anchor_maps = anchors(records)
         self.run_levels = next(

@@ -8,8 +8,13 @@ head's output and the targets have the size ``mask_size`` of the config.
 Only records: every method calls mmdet's in the same order with the same
 arguments, so losses and masks are mmdet's.
 """
+from torch.nn.modules.utils import _pair
+
 from ...runtime.boxes import LIMITS, box_values, crop_rows, mask_rows, spread
 from ...runtime.recorder import get_recorder
+
+# The grid a predicted mask is kept on for the picture.
+MASK_GRID = 28
 
 
 class MaskBranchRecording:
@@ -134,11 +139,6 @@ class MaskBranchRecording:
         return segm_results
 
 
-def _pair(value):
-    return tuple(value) if isinstance(value, (list, tuple)) else (value,
-                                                                  value)
-
-
 def _target_values(i, result, targets):
     """The ``boxes`` record of image ``i``: some of its positive rois,
     spread over them, with their labels and their mask targets."""
@@ -169,7 +169,3 @@ def _mask_values(i, bboxes, labels, per_class, img_meta, rescale):
     values['masks'] = masks
     values['total'] = int(bboxes.shape[0])
     return values
-
-
-# The grid a predicted mask is kept on for the picture.
-MASK_GRID = 28

@@ -12,6 +12,7 @@ is a pair of radio buttons that CSS alone honours, and the script only
 remembers the choice.
 """
 import base64
+import functools
 import os.path as osp
 
 from ...knowledge import texts
@@ -48,7 +49,9 @@ class StepView:
         self.head = records[0]
         self.symbols = self.head.values
         self.calls = [r for r in records if r.kind == 'call']
-        self.read = source_reader or read_source
+        # each function's source is read once, for its links and its code
+        self.read = functools.lru_cache(maxsize=None)(source_reader
+                                                      or read_source)
         self.anchor_maps = anchors(records)
         self.run_levels = next(
             (c.values['levels'] for c in self.calls
