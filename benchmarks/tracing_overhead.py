@@ -20,10 +20,12 @@ lines of one traced iteration.
 
     python benchmarks/tracing_overhead.py [--rounds 10] [--memory-iters 50]
         [--size 320 320] [--batch 2] [--variants off stages listing on]
-        [--open-page] [--family faster|mask]
+        [--open-page] [--family faster|mask|cascade|cascade_mask]
 
 ``--family mask`` times Mask R-CNN (the toy Mask R-CNN model against stock
-MaskRCNN, each box with a disc-shaped mask) in the same way.
+MaskRCNN, each box with a disc-shaped mask) in the same way; ``cascade``
+and ``cascade_mask`` the toy Cascade R-CNN (and Cascade Mask R-CNN) against
+stock CascadeRCNN.
 
 Targets (CPU, R50-FPN, 320x320, 2 images): tracing off <= 1.01x stock,
 a traced step with the listing, its value summaries, the pictures and the
@@ -47,8 +49,9 @@ import torch
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..',
                             'tests'))
-from conftest import (build_model, count_host_syncs, demo_inputs,  # noqa
-                      mask_model_config, with_disc_masks)
+from conftest import (build_model, cascade_model_config,  # noqa
+                      count_host_syncs, demo_inputs, mask_model_config,
+                      with_disc_masks)
 
 
 def build(family, annotated, trace=None):
@@ -59,7 +62,10 @@ def build(family, annotated, trace=None):
 
     import mmdet_frcnn_annotated  # noqa: F401  registers the types
     torch.manual_seed(0)
-    return build_detector(mask_model_config(annotated, trace))
+    if family == 'mask':
+        return build_detector(mask_model_config(annotated, trace))
+    return build_detector(cascade_model_config(
+        annotated, trace, mask=family == 'cascade_mask'))
 
 
 def rss_mb():
@@ -133,8 +139,9 @@ def main():
         help='which steps to time (stock is always one); the memory and '
         'size figures need "on"')
     parser.add_argument('--family', default='faster',
-                        choices=('faster', 'mask'),
-                        help='Faster R-CNN or Mask R-CNN')
+                        choices=('faster', 'mask', 'cascade', 'cascade_mask'),
+                        help='Faster R-CNN, Mask R-CNN, Cascade R-CNN or '
+                        'Cascade Mask R-CNN')
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count())
 
@@ -142,7 +149,7 @@ def main():
     boxes = [[[16, 24, 112, 136], [150, 60, 300, 200]]] * args.batch
     labels = [[0, 2]] * args.batch
     inputs = demo_inputs([(h, w)] * args.batch, boxes, labels)
-    if args.family == 'mask':
+    if args.family in ('mask', 'cascade_mask'):
         inputs = with_disc_masks(inputs)
     out_dir = tempfile.mkdtemp(prefix='trace_bench_')
     family = args.family

@@ -24,6 +24,12 @@ MASK_TOY_CONFIG = osp.join(
     REPO, 'configs/toy/annotated_mask_rcnn_r50_fpn_toy_cpu.py')
 MASK_STOCK_CONFIG = osp.join(REPO,
                              'configs/_base_/mask_rcnn_r50_fpn_1x_coco.py')
+CASCADE_STOCK_CONFIG = osp.join(
+    REPO, 'configs/_base_/cascade_rcnn_r50_fpn_1x_coco.py')
+CASCADE_MASK_STOCK_CONFIG = osp.join(
+    REPO, 'configs/_base_/cascade_mask_rcnn_r50_fpn_1x_coco.py')
+CASCADE_TOY_CONFIG = osp.join(
+    REPO, 'configs/toy/annotated_cascade_rcnn_r50_fpn_toy_cpu.py')
 REFERENCE = osp.join(
     osp.dirname(REPO), 'shared', 'reference',
     'faster_rcnn_r50_fpn_1x_coco.mmdet-2.11.0.resolved.json')
@@ -60,6 +66,35 @@ def mask_model_config(annotated, trace=None):
         cfg.type = 'MaskRCNN'
         cfg.rpn_head.type = 'RPNHead'
         cfg.roi_head.type = 'StandardRoIHead'
+        cfg.pop('trace', None)
+    return cfg
+
+
+def cascade_model_config(annotated, trace=None, mask=False):
+    """The toy Cascade R-CNN model config, stock or annotated; with
+    ``mask`` the mask branch of Cascade Mask R-CNN (as mmdetection
+    v2.11.0's cascade_mask_rcnn_r50_fpn.py adds it) for 3 classes."""
+    cfg = copy.deepcopy(Config.fromfile(CASCADE_TOY_CONFIG).model)
+    if mask:
+        cfg.roi_head.mask_roi_extractor = dict(
+            type='SingleRoIExtractor',
+            roi_layer=dict(type='RoIAlign', output_size=14, sampling_ratio=0),
+            out_channels=256, featmap_strides=[4, 8, 16, 32])
+        cfg.roi_head.mask_head = dict(
+            type='FCNMaskHead', num_convs=4, in_channels=256,
+            conv_out_channels=256, num_classes=3,
+            loss_mask=dict(type='CrossEntropyLoss', use_mask=True,
+                           loss_weight=1.0))
+        for stage in cfg.train_cfg.rcnn:
+            stage.mask_size = 28
+        cfg.test_cfg.rcnn.mask_thr_binary = 0.5
+    if annotated:
+        if trace is not None:
+            cfg.trace = trace
+    else:
+        cfg.type = 'CascadeRCNN'
+        cfg.rpn_head.type = 'RPNHead'
+        cfg.roi_head.type = 'CascadeRoIHead'
         cfg.pop('trace', None)
     return cfg
 
@@ -106,6 +141,7 @@ def demo_inputs(sizes, boxes, labels, seed=0):
             pad_shape=(pad_h, pad_w, 3),
             scale_factor=np.ones(4, dtype=np.float32),
             flip=False,
+            flip_direction=None,
             filename=f'demo_{i}.png') for i, (h, w) in enumerate(sizes)
     ]
     gt_bboxes = [

@@ -67,7 +67,8 @@ def test_misspelt_detector_type_lists_our_names():
     message = str(info.value)
     assert 'AnnotatedFasterRCN is not in the detector registry' in message
     assert 'mmdet_frcnn_annotated registers' in message
-    assert 'detector: AnnotatedFasterRCNN, AnnotatedMaskRCNN;' in message
+    assert ('detector: AnnotatedCascadeRCNN, AnnotatedFasterRCNN, '
+            'AnnotatedMaskRCNN;') in message
     assert 'AnnotatedRPNHead' in message
 
 
@@ -78,5 +79,5 @@ def test_misspelt_head_type_lists_our_names():
         build_detector(cfg)
     message = str(info.value)
     assert 'AnnotatedRPNHaed is not in the head registry' in message
-    assert 'head: AnnotatedAnchorHead, AnnotatedRPNHead, ' \
-        'AnnotatedStandardRoIHead' in message
+    assert 'head: AnnotatedAnchorHead, AnnotatedCascadeRoIHead, ' \
+        'AnnotatedRPNHead, AnnotatedStandardRoIHead' in message

@@ -1,12 +1,13 @@
-"""One traced step of any Faster R-CNN config, for study, without a
-training run::
+"""One traced step of any Faster R-CNN, Mask R-CNN or Cascade (Mask) R-CNN
+config, for study, without a training run::
 
     python -m mmdet_frcnn_annotated.walkthrough CONFIG [--checkpoint CKPT]
         [--img PATH ...] [--out-dir DIR] [--language {en,zh} ...]
         [--cfg-options k=v ...] [--device cpu]
 
-Builds the model of CONFIG (a stock ``FasterRCNN`` config works: its
-detector and heads are swapped for the annotated ones), then
+Builds the model of CONFIG (a stock ``FasterRCNN``, ``MaskRCNN`` or
+``CascadeRCNN`` config works: its detector and heads are swapped for the
+annotated ones), then
 
 - without ``--img``: takes the first ``samples_per_gpu`` items of the
   config's training set, runs one traced training forward and backward
@@ -45,7 +46,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='One traced training step and one traced test step of '
         'a Faster R-CNN config: trace, reports, listing and pictures')
-    parser.add_argument('config', help='an mmdet 2.11 Faster R-CNN config')
+    parser.add_argument(
+        'config', help='an mmdet 2.11 Faster R-CNN, Mask R-CNN or Cascade '
+        'R-CNN config')
     parser.add_argument('--checkpoint', help='weights to load')
     parser.add_argument(
         '--img', nargs='+', help='images to run through the test pipeline '

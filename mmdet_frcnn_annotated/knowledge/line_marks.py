@@ -293,6 +293,70 @@ LINE_MARKS = {
     'segmask_threshold': (
         'FCNMaskHead.get_seg_masks',
         'masks_chunk = (masks_chunk >= threshold).to(dtype=torch.bool)'),
+    # Cascade R-CNN
+    'cascade_train_stage_cfg': (
+        'CascadeRoIHead.forward_train',
+        'rcnn_train_cfg = self.train_cfg[i]'),
+    'cascade_train_loss_weight': (
+        'CascadeRoIHead.forward_train',
+        'lw = self.stage_loss_weights[i]'),
+    'cascade_train_roi_labels': (
+        'CascadeRoIHead.forward_train',
+        "bbox_results['cls_score'][:, :-1].argmax(1),"),
+    'cascade_train_refine': (
+        'CascadeRoIHead.forward_train',
+        'proposal_list = self.bbox_head[i].refine_bboxes('),
+    'cascade_train_no_grad': (
+        'CascadeRoIHead.forward_train',
+        'with torch.no_grad():'),
+    'cascade_bboxfwd_num_inputs': (
+        'CascadeRoIHead._bbox_forward',
+        'bbox_feats = bbox_roi_extractor(x[:bbox_roi_extractor.num_inputs],'),
+    'refine_pick_image': (
+        'BBoxHead.refine_bboxes',
+        'rois[:, 0] == i, as_tuple=False).squeeze(dim=1)'),
+    'refine_regress': (
+        'BBoxHead.refine_bboxes',
+        'bboxes = self.regress_by_class(bboxes_, label_, bbox_pred_,'),
+    'refine_drop_gt': (
+        'BBoxHead.refine_bboxes',
+        'keep_inds[:len(pos_is_gts_)] = pos_keep'),
+    'regress_by_class_specific': (
+        'BBoxHead.regress_by_class',
+        'if not self.reg_class_agnostic:'),
+    'regress_by_class_five': (
+        'BBoxHead.regress_by_class',
+        'new_rois = torch.cat((rois[:, [0]], bboxes), dim=1)'),
+    'cascade_test_rois': (
+        'CascadeRoIHead.simple_test',
+        'rois = bbox2roi(proposal_list)'),
+    'cascade_test_label': (
+        'CascadeRoIHead.simple_test',
+        'bbox_label = [s[:, :-1].argmax(dim=1) for s in cls_score]'),
+    'cascade_test_regress': (
+        'CascadeRoIHead.simple_test',
+        'self.bbox_head[i].regress_by_class(rois[j], bbox_label[j],'),
+    'cascade_test_average': (
+        'CascadeRoIHead.simple_test',
+        'sum([score[i] for score in ms_scores]) / float(len(ms_scores))'),
+    'cascade_test_mask_boxes': (
+        'CascadeRoIHead.simple_test',
+        'det_bboxes[i][:, :4] *'),
+    'cascade_test_merge_masks': (
+        'CascadeRoIHead.simple_test',
+        'merged_masks = merge_aug_masks('),
+    'cascade_maskfwdtrain_pos_rois': (
+        'CascadeRoIHead._mask_forward_train',
+        'pos_rois = bbox2roi([res.pos_bboxes for res in sampling_results])'),
+    'cascade_maskfwd_pool': (
+        'CascadeRoIHead._mask_forward',
+        'mask_feats = mask_roi_extractor(x[:mask_roi_extractor.num_inputs],'),
+    'merge_masks_flip': (
+        'merge_aug_masks',
+        'if flip:'),
+    'merge_masks_mean': (
+        'merge_aug_masks',
+        'merged_masks = np.mean(recovered_masks, axis=0)'),
 }
 
 

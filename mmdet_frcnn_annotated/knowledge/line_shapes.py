@@ -18,6 +18,7 @@ variable takes on successive lines (a reshape keeps the name): the first
 that fits is shown, and none fitting is a disagreement. A template ending
 in ``@ text`` applies only to statements whose source contains ``text``.
 """
+from .line_shapes_heads import HEAD_SHAPES
 
 _LEVEL_MAP = 'h_{l}*w_{l}*A'
 _FEATS = 'per level: (N, _, h_{l}, w_{l})'
@@ -230,24 +231,25 @@ SHAPES = {
     },
     'ResLayer.forward': {'x': '(R, _, _, _)', 'out': '(R, _, _, _)'},
     'BBoxHead.get_targets': {
-        'pos_bboxes_list': 'per image: (Pr_{i}, 4)',
-        'neg_bboxes_list': 'per image: (Qr_{i}, 4)',
-        'pos_gt_bboxes_list': 'per image: (Pr_{i}, 4)',
-        'pos_gt_labels_list': 'per image: (Pr_{i},)',
-        'labels': ['per image: (Pr_{i} + Qr_{i},)', '(R,)'],
-        'label_weights': ['per image: (Pr_{i} + Qr_{i},)', '(R,)'],
-        'bbox_targets': ['per image: (Pr_{i} + Qr_{i}, 4)', '(R, 4)'],
-        'bbox_weights': ['per image: (Pr_{i} + Qr_{i}, 4)', '(R, 4)'],
+        'pos_bboxes_list': 'per image: (P{r}_{i}, 4)',
+        'neg_bboxes_list': 'per image: (Q{r}_{i}, 4)',
+        'pos_gt_bboxes_list': 'per image: (P{r}_{i}, 4)',
+        'pos_gt_labels_list': 'per image: (P{r}_{i},)',
+        'labels': ['per image: (P{r}_{i} + Q{r}_{i},)', '(R,)'],
+        'label_weights': ['per image: (P{r}_{i} + Q{r}_{i},)', '(R,)'],
+        'bbox_targets': ['per image: (P{r}_{i} + Q{r}_{i}, 4)', '(R, 4)'],
+        'bbox_weights': ['per image: (P{r}_{i} + Q{r}_{i}, 4)', '(R, 4)'],
     },
     'BBoxHead._get_target_single': {
-        'pos_bboxes': '(Pr_{i}, 4)', 'neg_bboxes': '(Qr_{i}, 4)',
-        'pos_gt_bboxes': '(Pr_{i}, 4)', 'pos_gt_labels': '(Pr_{i},)',
-        'num_pos': '= Pr_{i}', 'num_neg': '= Qr_{i}',
-        'num_samples': '= Pr_{i} + Qr_{i}',
-        'labels': '(Pr_{i} + Qr_{i},)', 'label_weights': '(Pr_{i} + Qr_{i},)',
-        'bbox_targets': '(Pr_{i} + Qr_{i}, 4)',
-        'bbox_weights': '(Pr_{i} + Qr_{i}, 4)',
-        'pos_bbox_targets': '(Pr_{i}, 4)',
+        'pos_bboxes': '(P{r}_{i}, 4)', 'neg_bboxes': '(Q{r}_{i}, 4)',
+        'pos_gt_bboxes': '(P{r}_{i}, 4)', 'pos_gt_labels': '(P{r}_{i},)',
+        'num_pos': '= P{r}_{i}', 'num_neg': '= Q{r}_{i}',
+        'num_samples': '= P{r}_{i} + Q{r}_{i}',
+        'labels': '(P{r}_{i} + Q{r}_{i},)',
+        'label_weights': '(P{r}_{i} + Q{r}_{i},)',
+        'bbox_targets': '(P{r}_{i} + Q{r}_{i}, 4)',
+        'bbox_weights': '(P{r}_{i} + Q{r}_{i}, 4)',
+        'pos_bbox_targets': '(P{r}_{i}, 4)',
     },
     'BBoxHead.loss': {
         'cls_score': '(R, C+1)', 'bbox_pred': ['(R, {reg})', '(R, C, 4)'],
@@ -288,60 +290,8 @@ SHAPES = {
         'bboxes': ['(D_{i}, 5)', '(D_{i}, 4)'], 'labels': '(D_{i},)',
         'num_classes': '= C',
     },
-    # the mask branch: Rm mask rois, the positives in training (sum of Pr_i)
-    # and the detections at test time (sum of D_i); the mask's size and
-    # channels follow the config and are checked by the stage records
-    'bbox2roi@mask_head': {
-        'bboxes': ['(Pr_{i}, 4)', '(D_{i}, 4)'],
-        'img_inds': ['(Pr_{i}, 1)', '(D_{i}, 1)'],
-        'rois': ['(Pr_{i}, 5)', '(D_{i}, 5)', '(Rm, 5)'],
-    },
-    'SingleRoIExtractor.map_roi_levels@mask_head': {
-        'rois': '(Rm, 5)', 'scale': '(Rm,)', 'target_lvls': '(Rm,)',
-    },
-    'SingleRoIExtractor.forward@mask_head': {
-        'rois': '(Rm, 5)', 'target_lvls': '(Rm,)',
-        'roi_feats': '(Rm, {out_channels}, _, _)',
-    },
-    'StandardRoIHead._mask_forward_train': {
-        'x': _FEATS, 'pos_rois': '(Rm, 5)', 'pos_labels': '(Rm,)',
-        'mask_targets': '(Rm, _, _)',
-    },
-    'StandardRoIHead._mask_forward': {
-        'x': _FEATS, 'rois': '(Rm, 5)', 'mask_feats': '(Rm, _, _, _)',
-        'mask_pred': '(Rm, _, _, _)',
-    },
-    'FCNMaskHead.forward': {
-        'x': '(Rm, _, _, _)', 'mask_pred': '(Rm, _, _, _)',
-    },
-    'FCNMaskHead.get_targets': {
-        'pos_proposals': 'per image: (Pr_{i}, 4)',
-        'pos_assigned_gt_inds': 'per image: (Pr_{i},)',
-        'mask_targets': '(Rm, _, _)',
-    },
-    'FCNMaskHead.loss': {
-        'mask_pred': '(Rm, _, _, _)', 'mask_targets': '(Rm, _, _)',
-        'labels': '(Rm,)',
-    },
-    'mask_target': {
-        'pos_proposals_list': 'per image: (Pr_{i}, 4)',
-        'pos_assigned_gt_inds_list': 'per image: (Pr_{i},)',
-    },
-    'mask_target_single': {
-        'pos_proposals': '(Pr_{i}, 4)', 'pos_assigned_gt_inds': '(Pr_{i},)',
-        'num_pos': '= Pr_{i}',
-    },
-    'BitmapMasks.crop_and_resize': {
-        'bboxes': '(Pr_{i}, 4)', 'inds': '(Pr_{i},)', 'num_bbox': '= Pr_{i}',
-        'fake_inds': '(Pr_{i}, 1)', 'rois': '(Pr_{i}, 5)',
-        'gt_masks_th': '(Pr_{i}, _, _)', 'targets': '(Pr_{i}, _, _)',
-    },
-    'MaskTestMixin.simple_test_mask': {
-        'det_bboxes': 'per image: (D_{i}, 5)',
-        'det_labels': 'per image: (D_{i},)', 'num_imgs': '= N',
-        'mask_rois': '(Rm, 5)', 'mask_pred': '(Rm, _, _, _)',
-    },
 }
+SHAPES.update(HEAD_SHAPES)
 
 
 # Watched functions listed with concrete shapes only, and why.
@@ -357,15 +307,22 @@ CONCRETE_ONLY = {
     "head; its callers' results are checked",
     'StandardRoIHead.simple_test': 'its inputs and results are checked in '
     'TwoStageDetector.simple_test and BBoxTestMixin.simple_test_bboxes',
+    'merge_aug_masks': 'called only for the images that have detections, '
+    'so its calls do not name their image; the mask rois whose predictions '
+    'it averages are checked in CascadeRoIHead.simple_test',
     'FCNMaskHead.get_seg_masks': 'called only for the images that have '
     'detections, so its calls do not name their image; its inputs are '
     'checked in MaskTestMixin.simple_test_mask',
 }
 
 
-def templates(function, variable, scope):
-    """The template(s) of ``variable`` in ``function`` (a list), or []."""
-    for key in (f'{function}@{scope}', function):
+def templates(function, variable, scope, cascade=False):
+    """The template(s) of ``variable`` in ``function`` (a list), or [];
+    under a cascade's RoI head ``function@cascade`` comes first."""
+    keys = (f'{function}@{scope}', function)
+    if cascade:
+        keys = (f'{function}@cascade', ) + keys
+    for key in keys:
         table = SHAPES.get(key)
         if table and variable in table:
             found = table[variable]

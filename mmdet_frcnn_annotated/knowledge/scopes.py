@@ -8,6 +8,7 @@ scope is decided by the classes of the functions on it.
 
 # Classes whose methods belong to the RoI head and to the RPN.
 ROI_CLASSES = ('StandardRoIHead', 'AnnotatedStandardRoIHead',
+               'CascadeRoIHead', 'AnnotatedCascadeRoIHead',
                'BBoxTestMixin', 'BBoxHead', 'ConvFCBBoxHead',
                'SingleRoIExtractor', 'MaskTestMixin', 'FCNMaskHead')
 RPN_CLASSES = ('BaseDenseHead', 'RPNHead', 'AnchorHead', 'RPNTestMixin',
@@ -16,7 +17,12 @@ RPN_CLASSES = ('BaseDenseHead', 'RPNHead', 'AnchorHead', 'RPNTestMixin',
 # rois (Rm), not on the box branch's rois (R).
 MASK_FUNCTIONS = ('StandardRoIHead._mask_forward_train',
                   'StandardRoIHead._mask_forward',
-                  'MaskTestMixin.simple_test_mask')
+                  'MaskTestMixin.simple_test_mask',
+                  'CascadeRoIHead._mask_forward_train',
+                  'CascadeRoIHead._mask_forward')
+# Classes of a cascade's RoI head: what runs under them has a template of
+# its own where the cascade calls it differently (per image, not batched).
+CASCADE_CLASSES = ('CascadeRoIHead', 'AnnotatedCascadeRoIHead')
 # Functions of the samplers themselves (what else a sampler runs is OHEM's
 # hard-example forward).
 SAMPLER_CLASSES = ('RandomSampler', 'BaseSampler', 'OHEMSampler')
@@ -38,6 +44,11 @@ def scope_of_path(path):
     if any(owner in RPN_CLASSES for owner in owners):
         return 'rpn_head'
     return 'detector'
+
+
+def in_cascade(path):
+    """Whether a call path runs under a cascade's RoI head."""
+    return any(name.split('.')[0] in CASCADE_CLASSES for name in path)
 
 
 def scope_of_stage(stage):

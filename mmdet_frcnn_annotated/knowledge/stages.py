@@ -45,11 +45,19 @@ def _rpn_targets(facts):
 
 
 def _roi_loss(facts):
+    if facts.get('num_stages'):
+        return 'cascade'
     return 'agnostic' if facts.get('reg_class_agnostic') else 'specific'
 
 
 def _roi_sampling(facts):
+    if facts.get('num_stages'):
+        return 'cascade'
     return 'ohem' if facts.get('rcnn_sampler') == 'OHEMSampler' else None
+
+
+def _cascade(facts):
+    return 'cascade' if facts.get('num_stages') else None
 
 
 def _mask_head(facts):
@@ -90,25 +98,26 @@ STAGES = (
     Stage('rpn_head/proposals'),
     Stage('roi_head/sampling', _roi_sampling),
     Stage('roi_head/hard_examples'),
-    Stage('roi_head/rois'),
+    Stage('roi_head/rois', _cascade),
     Stage('roi_head/bbox_roi_extractor'),
     Stage('roi_head/shared_head'),
     Stage('roi_head/bbox_head', _bbox_head),
     Stage('roi_head/targets'),
     Stage('roi_head/loss', _roi_loss),
-    Stage('roi_head/detections'),
-    Stage('roi_head/mask_rois'),
-    Stage('roi_head/mask_roi_extractor'),
+    Stage('roi_head/refine'),
+    Stage('roi_head/detections', _cascade),
+    Stage('roi_head/mask_rois', _cascade),
+    Stage('roi_head/mask_roi_extractor', _cascade),
     Stage('roi_head/mask_head', _mask_head),
     Stage('roi_head/mask_targets'),
-    Stage('roi_head/mask_loss'),
-    Stage('roi_head/masks'),
+    Stage('roi_head/mask_loss', _cascade),
+    Stage('roi_head/masks', _cascade),
 )
 FAMILIES = tuple(s.family for s in STAGES)
 
 # A stage path component that only says which pass: a level, an image,
-# the whole batch or the k-th call.
-PASS_COMPONENT = re.compile(r'^(P\d+|img\d+|batch|\d+)$')
+# the whole batch, the k-th call or a cascade's stage (``s1``).
+PASS_COMPONENT = re.compile(r'^(P\d+|img\d+|batch|\d+|s\d+)$')
 
 
 def stage_family(stage):
@@ -194,12 +203,34 @@ CONFIG_FACTS = {
     'mask_loss': 'roi_head.mask_head.loss_mask.__class__.__name__',
     'mask_size': 'train_cfg.rcnn.mask_size',
     'mask_thr_binary': 'test_cfg.rcnn.mask_thr_binary',
+    # Cascade R-CNN: one value per stage
+    'num_stages': 'roi_head.num_stages',
+    'stage_loss_weights': 'roi_head.stage_loss_weights',
+    'stage_pos_iou_thrs': 'train_cfg.rcnn.*.assigner.pos_iou_thr',
+    'stage_neg_iou_thrs': 'train_cfg.rcnn.*.assigner.neg_iou_thr',
+    'stage_assigners': 'train_cfg.rcnn.*.assigner.type',
+    'stage_samplers': 'train_cfg.rcnn.*.sampler.type',
+    'stage_add_gt': 'train_cfg.rcnn.*.sampler.add_gt_as_proposals',
+    'stage_sampler_nums': 'train_cfg.rcnn.*.sampler.num',
+    'stage_pos_fractions': 'train_cfg.rcnn.*.sampler.pos_fraction',
+    'stage_target_stds': 'roi_head.bbox_head.*.bbox_coder.stds',
 }
+
+# A cascade has one box head (and mask head, extractor, rcnn train_cfg)
+# per stage, all of one structure in mmdet's configs: the facts above
+# that name one are read off the first stage's.
+_PER_STAGE = ('roi_head.bbox_head.', 'roi_head.mask_head.',
+              'roi_head.bbox_roi_extractor.', 'train_cfg.rcnn.')
+for _name, _path in list(CONFIG_FACTS.items()):
+    for _part in _PER_STAGE:
+        if _path.startswith(_part) and '*' not in _path:
+            CONFIG_FACTS[_name] = f'{_path}|{_part}0.{_path[len(_part):]}'
 
 # Values derived from the facts, for the texts.
 DERIVED_FACTS = {
     'rpn_num_pos': ('rpn_sampler_num', 'rpn_pos_fraction'),
     'rcnn_num_pos': ('rcnn_sampler_num', 'rcnn_pos_fraction'),
+    'stage_num_pos': ('stage_sampler_nums', 'stage_pos_fractions'),
 }
 
 
@@ -212,10 +243,21 @@ PHASE_FACTS = {
 }
 
 
+def per_stage(values):
+    """A cascade's per-stage values as a note says them: one value when
+    the stages agree, else ``'0.5 / 0.6 / 0.7'``."""
+    if values and all(value == values[0] for value in values):
+        return values[0]
+    return ' / '.join(str(value) for value in values)
+
+
 def with_derived(facts, phase='train'):
     """``facts`` with the products of :data:`DERIVED_FACTS` and the values
     of :data:`PHASE_FACTS` for ``phase`` added."""
     out = dict(facts)
+    for name, value in facts.items():
+        if name.startswith('stage_') and isinstance(value, list):
+            out[name] = per_stage(value)
     for name, (train, test) in PHASE_FACTS.items():
         source = train if phase == 'train' else test
         if source in out:
@@ -282,6 +324,9 @@ EDGES = (
     Edge(_BH, 'roi_head/detections', _BH, _HEAD_OUT, None),
     Edge(_S, _MR, _MR, ('mask_rois', ), None),
     Edge('roi_head/detections', _MR, _MR, ('mask_rois', ), None),
+    Edge(_BH, 'roi_head/refine', _BH, ('bbox_pred', ), None),
+    Edge('roi_head/refine', _S, 'roi_head/refine', ('refined boxes', ),
+         None),
     Edge(_MR, _MX, _MR, ('mask_rois', ), None),
     Edge('neck', _MX, 'neck', ('P', ), None),
     Edge(_MX, _MH, _MX, ('mask_feats', ), None),
@@ -304,9 +349,12 @@ PICTURES = (
     ('detections', 'roi_head/detections'),
     ('mask_targets', 'roi_head/mask_targets'),
     ('masks', 'roi_head/masks'),
+    ('cascade_positives', 'roi_head/sampling'),
+    ('cascade_refinement', 'roi_head/refine'),
 )
 
 # The function beside which the study page shows a picture, where it is not
 # the producer of the boxes the picture draws: the detections are those
 # ``multiclass_nms`` kept (called by ``BBoxHead.get_bboxes``).
-PICTURE_BESIDE = {'detections': 'multiclass_nms'}
+PICTURE_BESIDE = {'detections': 'multiclass_nms',
+                  'cascade_refinement': 'CascadeRoIHead.simple_test'}

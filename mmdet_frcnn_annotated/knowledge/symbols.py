@@ -20,8 +20,12 @@ A symbolic dimension is an arithmetic expression over these names, such as
 no builtins but ``min``, ``max`` and ``ceil``.
 """
 import math
+import re
 
 from . import texts
+
+# A symbol of a cascade's stage s: its letters, s, and the image if any.
+_CASCADE_SYMBOL = re.compile(r'^([A-Za-z]+?)(\d+)(?:_(\d+))?$')
 
 
 def meaning(symbol, language='en'):
@@ -29,6 +33,12 @@ def meaning(symbol, language='en'):
     ``texts/glossary.<language>.md``; '' for a symbol it does not know."""
     if texts.text(language, f'symbol:{symbol}'):
         return texts.text(language, f'symbol:{symbol}')
+    staged = _CASCADE_SYMBOL.match(symbol)
+    if staged:  # a cascade's stage: Pr1_0, K2_1, R0, Rm1
+        base, stage, index = staged.groups()
+        if index is None:
+            return texts.text(language, f'symbol:{base}s', s=stage)
+        return texts.text(language, f'symbol:{base}s_i', s=stage, i=index)
     family, _, index = symbol.rpartition('_')
     if family in ('h', 'w'):
         return texts.text(language, f'symbol:{family}_l', l=index)

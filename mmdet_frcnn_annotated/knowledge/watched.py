@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
 from .sources import function_origin, resolve
+from .watch_spec import Spec
+from .watched_heads import HEAD_WATCHED
 
 _PKG = 'mmdet_frcnn_annotated.models.'
 
@@ -62,33 +64,11 @@ _HEAD_FACTS = ('self.num_classes', 'self.use_sigmoid_cls',
 _BBOX_HEAD_FACTS = ('self.num_classes', 'self.reg_class_agnostic',
                     'self.reg_decoded_bbox') + _LOSS_FACTS
 _ROI_LAYER = 'self.bbox_roi_extractor.roi_layers.0.'
-_MASK_HEAD = _ROI + 'mask_heads.fcn_mask_head:FCNMaskHead.'
-_MASK_HEAD_FACTS = ('self.num_convs', 'self.conv_out_channels',
-                    'self.conv_kernel_size', 'self.in_channels',
-                    'self.upsample_method', 'self.scale_factor',
-                    'self.class_agnostic', 'self.num_classes')
 _CODER_FACTS = ('self.means', 'self.stds')
 
 
-@dataclass(frozen=True)
-class Spec:
-    """How to list one watched function (see the module docstring).
-
-    Attributes:
-        per (str | None): what successive calls along one call path are.
-        loops (dict): loop variable -> what its passes count.
-        facts (tuple[str]): values its explanation quotes, read off the
-            frame when it returns.
-        reproduces (str | None): ``'module:Class.method'`` of the mmdet
-            function a function of this package re-implements.
-    """
-    per: Optional[str] = None
-    loops: Dict[str, str] = field(default_factory=dict)
-    facts: Tuple[str, ...] = ()
-    reproduces: Optional[str] = None
-
-
-# Every watched function, by name.
+# Every watched function, by name: Faster R-CNN's here, the mask branch's
+# and the cascade's in :mod:`.watched_heads`.
 WATCHED = {
     _DETECTOR + 'forward_train':
     Spec(facts=('self.train_cfg.rpn_proposal.nms_pre',
@@ -96,7 +76,8 @@ WATCHED = {
                 'self.with_rpn',
                 'rcnn_num=self.train_cfg.rcnn.sampler.num',
                 'rcnn_add_gt=self.train_cfg.rcnn.sampler.add_gt_as_proposals',
-                'num_classes=self.roi_head.bbox_head.num_classes')),
+                'num_classes=self.roi_head.bbox_head.num_classes',
+                'num_stages=self.roi_head.num_stages')),
     _PKG + 'detectors.annotated_faster_rcnn:AnnotatedFasterRCNN.extract_feat':
     Spec(facts=('self.backbone.out_indices', 'self.neck.num_outs',
                 'backbone=self.backbone.__class__.__name__',
@@ -110,7 +91,8 @@ WATCHED = {
     Spec(),
     _DETECTOR + 'simple_test':
     Spec(facts=('self.with_rpn',
-                'num_classes=self.roi_head.bbox_head.num_classes')),
+                'num_classes=self.roi_head.bbox_head.num_classes',
+                'num_stages=self.roi_head.num_stages')),
     _DENSE + 'base_dense_head:BaseDenseHead.forward_train':
     Spec(),
     _PKG + 'dense_heads.annotated_anchor_head:AnnotatedAnchorHead.forward':
@@ -244,37 +226,9 @@ WATCHED = {
     Spec(loops={'img_id': 'image'}),
     _TRANSFORMS + 'bbox2result':
     Spec(per='image', facts=('num_classes', )),
-    # the mask branch of Mask R-CNN
-    _ROI + 'standard_roi_head:StandardRoIHead._mask_forward_train':
-    Spec(facts=('self.share_roi_extractor',
-                'mask_size=self.train_cfg.mask_size',
-                'num_classes=self.mask_head.num_classes',
-                'class_agnostic=self.mask_head.class_agnostic')),
-    _ROI + 'standard_roi_head:StandardRoIHead._mask_forward':
-    Spec(facts=('self.share_roi_extractor', 'self.with_shared_head',
-                'roi_size=self.mask_roi_extractor.roi_layers.0.output_size.0',
-                'featmap_strides=self.mask_roi_extractor.featmap_strides')),
-    _MASK_HEAD + 'forward':
-    Spec(facts=_MASK_HEAD_FACTS),
-    _MASK_HEAD + 'get_targets':
-    Spec(facts=('mask_size=rcnn_train_cfg.mask_size', )),
-    _MASK_HEAD + 'loss':
-    Spec(facts=_MASK_HEAD_FACTS + (
-        'loss_mask=self.loss_mask.__class__.__name__',
-        'loss_weight=self.loss_mask.loss_weight')),
-    _MASK_HEAD + 'get_seg_masks':
-    Spec(facts=('self.class_agnostic',
-                'mask_thr_binary=rcnn_test_cfg.mask_thr_binary')),
-    'mmdet.core.mask.mask_target:mask_target':
-    Spec(facts=('mask_size=cfg.mask_size', )),
-    'mmdet.core.mask.mask_target:mask_target_single':
-    Spec(per='image', facts=('mask_size=cfg.mask_size', )),
-    'mmdet.core.mask.structures:BitmapMasks.crop_and_resize':
-    Spec(per='image'),
-    _ROI + 'test_mixins:MaskTestMixin.simple_test_mask':
-    Spec(loops={'i': 'image'},
-         facts=('mask_thr_binary=self.test_cfg.mask_thr_binary', )),
 }
+
+WATCHED.update(HEAD_WATCHED)
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,7 +253,7 @@ class Watched:
     facts: Tuple[str, ...] = ()
     reproduces: Optional[str] = None
     reproduces_source: Optional[str] = None
-    loop_lines: Dict[str, Tuple[int, int]] = field(default_factory=dict)
+    loop_lines: Dict[str, tuple] = field(default_factory=dict)
 
 
 def source_of(func):
@@ -336,9 +290,12 @@ def watched_codes(extra=()):
 
 
 def loop_lines(func, loops):
-    """``{variable: (first, last)}``: the lines of the ``for`` loop (its
-    header and body) that binds each variable of ``loops``, in file
-    numbering."""
+    """``{variable: ((first, last, kind), ...)}``: the lines of each ``for``
+    loop (its header and body) that binds a variable of ``loops``, in file
+    numbering and source order, with what its passes count: ``loops``
+    gives one kind for every such loop, or a tuple of kinds, one per loop
+    in source order (``CascadeRoIHead.simple_test`` loops over its stages
+    and then over its images with one ``i``)."""
     if not loops:
         return {}
     try:
@@ -346,13 +303,20 @@ def loop_lines(func, loops):
     except (OSError, TypeError):
         return {}
     tree = ast.parse(textwrap.dedent(''.join(lines)))
-    found = {}
+    spans = {}
     for node in ast.walk(tree):
         if not isinstance(node, ast.For):
             continue
         for target in ast.walk(node.target):
             if isinstance(target, ast.Name) and target.id in loops:
-                found.setdefault(target.id,
-                                 (node.lineno + first - 1,
-                                  node.body[-1].end_lineno + first - 1))
+                spans.setdefault(target.id, []).append(
+                    (node.lineno + first - 1,
+                     node.body[-1].end_lineno + first - 1))
+    found = {}
+    for var, found_spans in spans.items():
+        kinds = loops[var]
+        kinds = (kinds, ) * len(found_spans) if isinstance(kinds,
+                                                           str) else kinds
+        found[var] = tuple((start, end, kind) for (start, end), kind in zip(
+            sorted(found_spans), kinds))
     return found

@@ -1,8 +1,10 @@
 from .dense_heads import AnnotatedAnchorHead, AnnotatedRPNHead
-from .detectors import AnnotatedFasterRCNN, AnnotatedMaskRCNN
-from .roi_heads import AnnotatedStandardRoIHead
+from .detectors import (AnnotatedCascadeRCNN, AnnotatedFasterRCNN,
+                        AnnotatedMaskRCNN)
+from .roi_heads import AnnotatedCascadeRoIHead, AnnotatedStandardRoIHead
 
 __all__ = [
-    'AnnotatedFasterRCNN', 'AnnotatedMaskRCNN', 'AnnotatedAnchorHead',
-    'AnnotatedRPNHead', 'AnnotatedStandardRoIHead'
+    'AnnotatedFasterRCNN', 'AnnotatedMaskRCNN', 'AnnotatedCascadeRCNN',
+    'AnnotatedAnchorHead', 'AnnotatedRPNHead', 'AnnotatedStandardRoIHead',
+    'AnnotatedCascadeRoIHead'
 ]

@@ -127,7 +127,9 @@ def _only_records(node):
 class Annotator:
     """Turns the description of a bound value into ``shape = symbols``."""
 
-    def __init__(self, symbols, facts, scope, levels, language='en'):
+    def __init__(self, symbols, facts, scope, levels, language='en',
+                 cascade=False):
+        self.symbols = dict(symbols)
         self.table = SymbolTable()
         for name, value in symbols.items():
             self.table.bind(name, value)
@@ -135,10 +137,12 @@ class Annotator:
         agnostic = facts.get('reg_class_agnostic')
         self.facts.setdefault('reg', '4' if agnostic else '4*C')
         self.facts.setdefault('cls', facts.get('cls_out_channels', 1))
-        self.facts.update(r='r' if scope == 'roi_head' else '',
-                          cand='K' if scope == 'roi_head' else 'V')
+        roi = scope in ('roi_head', 'mask_head')
+        self.facts.update(r='r' if roi else '',
+                          cand='K' if roi else 'V')
         self.levels = levels or []
         self.language = language
+        self.cascade = cascade
         self.checked = 0
         self.disagreements = 0
         self.known = set()  # keys of the known mmdet behaviours met
@@ -150,7 +154,20 @@ class Annotator:
             values['i'] = ctx['image']
         if 'level' in ctx and ctx['level'] < len(self.levels):
             values['l'] = self.levels[ctx['level']]
+        if 'stage' in ctx:  # a cascade's stage s: Pr<s>_i, K<s>_i, R<s>
+            stage = ctx['stage']
+            values.update(r=f'r{stage}', cand=f'K{stage}' if stage else 'K',
+                          next=f'K{stage + 1}')
         return values
+
+    def _stage_rows(self, ctx):
+        """Bind R and Rm to stage s's R<s> and Rm<s> for a pass of a
+        cascade's stage s (the listed functions call their rois R)."""
+        stage = ctx.get('stage', '')
+        for name in ('R', 'Rm'):
+            value = self.symbols.get(f'{name}{stage}', self.symbols.get(name))
+            if value is not None:
+                self.table.bind(name, value)
 
     def annotate(self, function, scope, name, desc, ctx, statement=''):
         """``'name: concrete = symbolic'`` for one bound value, then
@@ -164,11 +181,12 @@ class Annotator:
         found = []
         if scope == 'hard_examples':  # rows differ per call: shapes only
             return f'{name}: {_concrete(desc)}'
-        for template in templates(function, name, scope):
+        for template in templates(function, name, scope, self.cascade):
             template, _, needs = template.partition(' @ ')
             if not needs or needs in statement:
                 found.append(template)
         values = dict(self.facts, **self.context(ctx))
+        self._stage_rows(ctx)
         concrete = _concrete(desc)
         for index, template in enumerate(found):
             self._expected = None
@@ -179,7 +197,8 @@ class Annotator:
                 self.checked += 1
                 if fits:
                     return f'{name}: {concrete} = {symbolic}'
-                behaviour = known_behaviour(function, name, desc.shape,
+                behaviour = known_behaviour(function, name,
+                                            getattr(desc, 'shape', None),
                                             self._expected)
                 if behaviour:
                     self.known.add(behaviour.key)

@@ -22,7 +22,8 @@ from .annotate import (SourceLayout, anchor_for, anchors, read_source,
                        stage_anchor)
 from .statements import (annotator_for, call_tree, caller_anchor, code_rows,
                          executed_statements, explanation_key,
-                         explanation_values, pass_label, statement_passes)
+                         explanation_values, pass_label, stage_note_key,
+                         statement_passes)
 
 _FENCE = '```'
 _INLINE = 100  # longest code line with its note kept on one line
@@ -182,8 +183,11 @@ class _Page:
         return f'fn-{self.calls.index(r) + 1}'
 
     def _explanation(self, r):
-        text = self.word(explanation_key(r),
-                         **explanation_values(r, self.symbols))
+        values = explanation_values(r, self.symbols)
+        text = self.word(explanation_key(r), **values)
+        note = stage_note_key(r)
+        if note and text:
+            text = self.word(note, **values) + '\n\n' + text
         if '](line:' not in text:
             return text
         try:

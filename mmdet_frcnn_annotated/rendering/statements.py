@@ -12,6 +12,8 @@ Glossary: a *pass* is one run of a statement, labelled by its context
 from collections import namedtuple
 
 from ..knowledge import texts
+from ..knowledge.scopes import in_cascade
+from ..knowledge.stages import per_stage
 from ..tracefile import describe_from_json
 from .annotate import Annotator, clip
 
@@ -67,7 +69,8 @@ def executed_statements(record, layout):
 def annotator_for(record, symbols, scope, run_levels, language):
     v = record.values
     return Annotator(symbols, v.get('facts') or {}, scope,
-                     v.get('levels') or run_levels, language)
+                     v.get('levels') or run_levels, language,
+                     cascade=in_cascade(v['path']))
 
 
 def statement_passes(record, scope, layout, annotator):
@@ -96,7 +99,7 @@ def statement_passes(record, scope, layout, annotator):
 def pass_label(ctx, levels, language):
     """``image 1 · P3`` (or ``图 1 · P3``) of a pass context."""
     parts = []
-    for kind in ('image', 'level', 'gt'):
+    for kind in ('stage', 'image', 'level', 'gt'):
         if kind not in ctx:
             continue
         index = ctx[kind]
@@ -105,7 +108,7 @@ def pass_label(ctx, levels, language):
         else:
             parts.append(texts.text(language, f'@{kind}', index=index))
     parts += [f'{kind} {index}' for kind, index in ctx.items()
-              if kind not in ('image', 'level', 'gt')]
+              if kind not in ('stage', 'image', 'level', 'gt')]
     return ' · '.join(parts)
 
 
@@ -129,6 +132,10 @@ def explanation_values(record, symbols):
     """The values an explanation of ``record`` is filled with: the config
     facts read at the call, ``num_pos`` and the symbols N, A, C."""
     facts = dict(record.values.get('facts') or {})
+    if record.name.startswith('CascadeRoIHead.'):
+        # lists of one value per stage, said as the stage notes say them
+        facts = {name: per_stage(value) if isinstance(value, list) else value
+                 for name, value in facts.items()}
     if 'num' in facts and 'pos_fraction' in facts:
         facts['num_pos'] = int(facts['num'] * facts['pos_fraction'])
     if 'reg_class_agnostic' in facts:
@@ -138,4 +145,22 @@ def explanation_values(record, symbols):
 
 
 def explanation_key(record):
-    return record.values.get('reproduces') or record.name
+    """The text that explains ``record``'s function: the mmdet function it
+    reproduces or its own, in its Cascade R-CNN form (``<key>@cascade``)
+    when it ran for a cascade and that form exists."""
+    key = record.values.get('reproduces') or record.name
+    facts = record.values.get('facts') or {}
+    if (facts.get('num_stages') or in_cascade(record.values['path'])) and \
+            texts.text('en', f'{key}@cascade'):
+        return f'{key}@cascade'
+    return key
+
+
+def stage_note_key(record):
+    """``'@cascade_note'`` for a function that a cascade's stages call
+    (its explanation is written for one box head), else None."""
+    path = record.values['path']
+    if in_cascade(path[:-1]) and not path[-1].startswith(
+            ('CascadeRoIHead.', 'AnnotatedCascadeRoIHead.')):
+        return '@cascade_note'
+    return None

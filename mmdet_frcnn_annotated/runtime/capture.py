@@ -123,6 +123,7 @@ class _Group:
         self.mro = None
         self.levels = None
         self.facts = {}
+        self.stage_facts = {}  # a cascade's stage -> its facts
         self.lines = OrderedDict()  # line -> [[context, names], ...]
         self.folded = {}
         self.executed = set()
@@ -140,7 +141,7 @@ class _Group:
             path=[g.name for g in self.path],
             calls=self.calls,
             levels=self.levels,
-            facts=self.facts,
+            facts=merged_facts(self.facts, self.stage_facts),
             executed=sorted(self.executed),
             lines={str(k): v
                    for k, v in self.lines.items()},
@@ -179,19 +180,38 @@ class _FrameTracer:
         self.counts = {}
         self.before = {}
         self.context = parent.loop_context() if parent else {}
+        self.inherited = frozenset(self.context)
         per = group.watched.per
         if per and per not in self.context:
             self.context[per] = call
         self._diff(frame)
 
     def loop_context(self):
-        """This frame's context plus the loops its current line is in."""
+        """This frame's context plus the loops its current line is in; what
+        the callers said stands (``get_bboxes`` loops over a batch of one
+        image when Cascade R-CNN calls it per image)."""
         context = dict(self.context)
-        watched = self.group.watched
-        for var, (first, last) in watched.loop_lines.items():
-            if first <= self.line <= last and var in self.counts:
-                context[watched.loops[var]] = self.counts[var] - 1
+        for var, spans in self.group.watched.loop_lines.items():
+            for index, (first, last, kind) in enumerate(spans):
+                count = self.counts.get((var, index))
+                if first <= self.line <= last and count and (
+                        kind not in self.inherited):
+                    context[kind] = count - 1
         return context
+
+    def _count(self, var):
+        """A loop variable changed on the current line: one more pass of
+        the loop that holds the line; the loops inside it start again."""
+        loop_lines = self.group.watched.loop_lines
+        for index, (first, last, _) in enumerate(loop_lines.get(var, ())):
+            if first <= self.line <= last:
+                key = (var, index)
+                self.counts[key] = self.counts.get(key, 0) + 1
+                for other, spans in loop_lines.items():
+                    for k, (start, end, _) in enumerate(spans):
+                        if first < start and end <= last:
+                            self.counts.pop((other, k), None)
+                return
 
     def __call__(self, frame, event, arg):
         try:
@@ -218,7 +238,7 @@ class _FrameTracer:
             if name in _SKIP or self.before.get(name, MISSING) is value:
                 continue
             if name in loops:
-                self.counts[name] = self.counts.get(name, 0) + 1
+                self._count(name)
             description = describe(value, summarize=self.capture.summaries)
             if description is not None:
                 names[name] = describe_to_json(description)
@@ -233,8 +253,17 @@ class _FrameTracer:
 
     def _facts(self, frame):
         group = self.group
-        if group.facts or not group.watched.facts:
+        if not group.watched.facts:
             return
+        stage = self.context.get('stage')
+        if stage is None:
+            if group.facts:
+                return
+            found = group.facts
+        else:  # a cascade's stages may differ: each keeps its own
+            if stage in group.stage_facts:
+                return
+            found = group.stage_facts[stage] = {}
         now = frame.f_locals
         for spec in group.watched.facts:
             name, paths = fact_name(spec)
@@ -243,7 +272,24 @@ class _FrameTracer:
                 if value is not MISSING:
                     break
             if value is not MISSING:
-                group.facts[name] = plain(value)
+                found[name] = plain(value)
+
+
+def merged_facts(facts, stage_facts):
+    """``facts``, plus the facts of a function a cascade's stages called:
+    one value where the stages agree, else ``'0.5 (s0) / 0.6 (s1) / ...'``
+    (mmdet names a stage's losses s0, s1, ...)."""
+    merged = dict(facts)
+    stages = sorted(stage_facts)
+    names = {name for found in stage_facts.values() for name in found}
+    for name in sorted(names):
+        values = [stage_facts[s].get(name) for s in stages]
+        if all(value == values[0] for value in values):
+            merged[name] = values[0]
+        else:
+            merged[name] = ' / '.join(f'{value} (s{s})'
+                                      for s, value in zip(stages, values))
+    return merged
 
 
 class LineCapture:

@@ -9,22 +9,35 @@ import torch
 MISSING = object()
 
 
+_SEQUENCES = (list, tuple, torch.nn.ModuleList)
+
+
 def fact_at(root, path):
     """Value at a dotted ``path`` under ``root`` (a dict of names or an
-    object), through attributes, dict keys and list indices; ``MISSING``
-    when some part is not there. ``__class__.__name__`` names a type."""
+    object), through attributes, dict keys and list indices (``-1`` the
+    last); ``*`` maps the rest of the path over a list (a cascade's
+    stages: ``train_cfg.rcnn.*.assigner.pos_iou_thr``). ``MISSING`` when
+    some part is not there. ``__class__.__name__`` names a type."""
     head, *rest = path.split('.')
     value = root.get(head, MISSING) if isinstance(root, dict) else getattr(
         root, head, MISSING)
-    for part in rest:
+    return _follow(value, rest)
+
+
+def _follow(value, parts):
+    for index, part in enumerate(parts):
         if value is MISSING or value is None:
             return MISSING
+        if part == '*':
+            if not isinstance(value, _SEQUENCES):
+                return MISSING
+            items = [_follow(item, parts[index + 1:]) for item in value]
+            return MISSING if any(i is MISSING for i in items) else items
         if isinstance(value, dict):
             value = value.get(part, MISSING)
-        elif isinstance(value, (list, tuple, torch.nn.ModuleList)) and \
-                part.isdigit():
-            index = int(part)
-            value = value[index] if index < len(value) else MISSING
+        elif isinstance(value, _SEQUENCES) and part.lstrip('-').isdigit():
+            at = int(part)
+            value = value[at] if -len(value) <= at < len(value) else MISSING
         else:
             value = getattr(value, part, MISSING)
     return value
@@ -53,10 +66,13 @@ def plain(value):
 
 
 def config_facts(detector, paths):
-    """``{name: value}`` of each ``name: path`` found on ``detector``."""
+    """``{name: value}`` of each ``name: path`` found on ``detector``; a
+    path may list ``|``-separated alternatives, the first found counts."""
     found = {}
-    for name, path in paths.items():
-        value = fact_at(detector, path)
-        if value is not MISSING:
-            found[name] = plain(value)
+    for name, alternatives in paths.items():
+        for path in alternatives.split('|'):
+            value = fact_at(detector, path)
+            if value is not MISSING:
+                found[name] = plain(value)
+                break
     return found

@@ -111,13 +111,20 @@ class ObservedSampler:
         sampler: mmdet's sampler, called as is.
         stage (str): stage prefix.
         suffix (str): appended to the symbol letters, ``''`` for the RPN
-            (P_i, Q_i, F_i, B_i) and ``'r'`` for the RoI head (Pr_i, ...).
+            (P_i, Q_i, F_i, B_i), ``'r'`` for the RoI head (Pr_i, ...) and
+            ``'r<s>'`` for stage s of a cascade (Pr1_i, ...).
+        candidates (str): symbol of the candidate count of image i.
+        picture_values (dict | None): kept with the boxes drawn (a
+            cascade's stage and its IoU threshold).
     """
 
-    def __init__(self, sampler, stage, suffix=''):
+    def __init__(self, sampler, stage, suffix='', candidates='K',
+                 picture_values=None):
         self.sampler = sampler
         self.stage = stage
         self.suffix = suffix
+        self.candidates = candidates
+        self.picture_values = picture_values or {}
 
     def __getattr__(self, name):
         if name.startswith('__') or name == 'sampler':
@@ -163,7 +170,7 @@ class ObservedSampler:
         num_pos = int(num * self.sampler.pos_fraction)
         if getattr(self.sampler, 'add_gt_as_proposals', False):
             rec.tensor(stage, 'assigned_gt_inds with gt added', gt_inds,
-                       [f'K_{i} + G_{i}'], origin)
+                       [f'{self.candidates}_{i} + G_{i}'], origin)
         rec.tensor(stage, 'pos_inds', result.pos_inds,
                    [f'min({num_pos}, {f})'], origin)
         rec.tensor(stage, 'neg_inds', result.neg_inds,
@@ -172,12 +179,12 @@ class ObservedSampler:
         rec.tensor(stage, 'neg_bboxes', result.neg_bboxes, [q, 4], origin)
         if self.suffix:  # the RoI head's samples, drawn in the pictures
             rec.boxes(
-                stage, 'positive rois', lambda: box_values(
-                    i, result.pos_bboxes, is_gt=result.pos_is_gt.bool()),
+                stage, 'positive rois', lambda: self._boxes(box_values(
+                    i, result.pos_bboxes, is_gt=result.pos_is_gt.bool())),
                 origin)
             rec.boxes(
-                stage, 'negative rois', lambda: box_values(
-                    i, result.neg_bboxes, LIMITS['negative_rois']), origin)
+                stage, 'negative rois', lambda: self._boxes(box_values(
+                    i, result.neg_bboxes, LIMITS['negative_rois'])), origin)
         rec.stats(
             stage, 'sampling', lambda: {
                 'foreground candidates': fg,
@@ -186,6 +193,10 @@ class ObservedSampler:
                 'sampled negatives': result.neg_inds.numel(),
                 'ground truth among positives': int(result.pos_is_gt.sum()),
             }, origin)
+
+    def _boxes(self, values):
+        values.update(self.picture_values)
+        return values
 
 
 @contextlib.contextmanager

@@ -29,9 +29,13 @@ def test_every_watched_function_is_explained(language):
 
 
 def test_every_explanation_is_of_a_watched_function():
-    keys = set(texts.sections('functions', 'en'))
+    """A key is a listed function's, or its Cascade R-CNN form
+    (``<function>@cascade``)."""
+    keys = {key.split('@')[0] for key in texts.sections('functions', 'en')}
     named = {_explained_as(name) for name in LISTED}
     assert sorted(keys - named) == []
+    assert sorted(key for key in texts.sections('functions', 'en')
+                  if '@' in key and not key.endswith('@cascade')) == []
 
 
 def test_every_watched_function_has_shapes_or_says_why_not():
@@ -72,6 +76,8 @@ def test_every_variant_a_config_can_pick_has_a_text():
         for s in (True, False) for f in (0, 2) for a in (True, False)
         for n in ('FPN', 'PAFPN') for r in ('RandomSampler', 'OHEMSampler')
         for p in (True, False)]
+    settings += [dict(facts, num_stages=3, mask_upsample='deconv',
+                      mask_scale=2) for facts in settings[:4]]
     words = texts.texts('en')
     for facts in settings:
         for stage in STAGES:

@@ -17,6 +17,7 @@ import mmcv
 import numpy as np
 from mmdet.models.builder import DETECTORS
 from mmdet.models.detectors import TwoStageDetector
+from torch import nn
 
 from ...knowledge.stages import CONFIG_FACTS
 from ...knowledge.symbols import level_of_stride
@@ -203,7 +204,7 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         num_anchors = generator.num_base_anchors[0]
         rec.bind(
             A=num_anchors,
-            C=self.roi_head.bbox_head.num_classes,
+            C=_last(self.roi_head.bbox_head).num_classes,
             T=sum(
                 math.ceil(h / 2**level_of_stride(s)) *
                 math.ceil(w / 2**level_of_stride(s)) * num_anchors
@@ -226,6 +227,11 @@ class AnnotatedFasterRCNN(TwoStageDetector):
                 }
                 for i, meta in enumerate(img_metas)
             }, (self, method))
+
+
+def _last(head):
+    """The head, or a cascade's last stage's."""
+    return head[-1] if isinstance(head, nn.ModuleList) else head
 
 
 def _boxes(result):

@@ -11,12 +11,13 @@ from mmdet.core import bbox2roi
 from mmdet.models.builder import HEADS
 from mmdet.models.roi_heads import StandardRoIHead
 
-from ...knowledge.symbols import level_of_stride
 from ...registry import register
 from ...runtime.boxes import LIMITS, box_values
 from ...runtime.observers import (ObservedAssigner, ObservedSampler,
                                   observe_modules)
 from ...runtime.recorder import get_recorder
+from .box_records import (record_box_targets, record_head_outputs,
+                          rois_to_watch)
 from .mask_branch import MaskBranchRecording
 
 
@@ -48,72 +49,16 @@ class AnnotatedStandardRoIHead(MaskBranchRecording, StandardRoIHead):
             rec.bind(**{rows: rois.shape[0]})
         watched = []
         with rec.guard(f'{prefix}/bbox_roi_extractor'):
-            watched = self._record_rois(rec, rois, prefix, rows)
+            watched = rois_to_watch(
+                rec, rois, rows, lambda family: f'{prefix}/{family}',
+                self.bbox_roi_extractor, self.bbox_head,
+                bbox2roi if self.training else (self, 'simple_test_bboxes'),
+                self.shared_head if self.with_shared_head else None)
         with observe_modules(rec, watched):
             bbox_results = super()._bbox_forward(x, rois)
-        head = self.bbox_head
-        deltas = '4' if head.reg_class_agnostic else '4*C'
-        rec.tensor(f'{prefix}/bbox_head', 'cls_score',
-                   bbox_results['cls_score'], [rows, 'C+1'],
-                   (head, 'forward'))
-        rec.tensor(f'{prefix}/bbox_head', 'bbox_pred',
-                   bbox_results['bbox_pred'], [rows, deltas],
-                   (head, 'forward'))
+        record_head_outputs(rec, f'{prefix}/bbox_head', self.bbox_head,
+                            bbox_results, rows)
         return bbox_results
-
-    def _record_rois(self, rec, rois, prefix='roi_head', rows='R'):
-        """Record the rois and their levels; the layers to watch."""
-        extractor, head = self.bbox_roi_extractor, self.bbox_head
-        origin = bbox2roi if self.training else (self, 'simple_test_bboxes')
-        rec.tensor(f'{prefix}/rois', 'rois (batch index, x1, y1, x2, y2)',
-                   rois, [rows, 5], origin)
-        self._record_roi_levels(rec, rois, f'{prefix}/bbox_roi_extractor',
-                                rows)
-        size = extractor.roi_layers[0].output_size
-        feat_shape = [rows, extractor.out_channels, size[0], size[1]]
-        watched = [(extractor, f'{prefix}/bbox_roi_extractor',
-                    'bbox_feats (RoIAlign)', feat_shape, 'output')]
-        if self.with_shared_head:  # C4: ResNet's last stage on each roi
-            watched.append(self._shared_head_watch(prefix, rows, size))
-        for index, fc in enumerate(getattr(head, 'shared_fcs', [])):
-            if index == 0:
-                watched.append(
-                    (fc, f'{prefix}/bbox_head', 'flattened', [
-                        rows,
-                        f'{extractor.out_channels}*{size[0]}*{size[1]}'
-                    ], 'input'))
-            watched.append((fc, f'{prefix}/bbox_head', f'shared_fcs[{index}]',
-                            [rows, fc.out_features], 'output'))
-        return watched
-
-    def _shared_head_watch(self, prefix, rows, size):
-        """The shared head's output: (rows, c, ceil(s / stride), ...) for
-        RoI features of s x s, c the channels the box head takes."""
-        head = self.shared_head
-        layer = getattr(head, f'layer{getattr(head, "stage", 3) + 1}', None)
-        stride = getattr(next(iter(layer)), 'stride', 1) if layer else 1
-        return (head, f'{prefix}/shared_head', 'bbox_feats (shared head)', [
-            rows, self.bbox_head.in_channels, f'ceil({size[0]}/{stride})',
-            f'ceil({size[1]}/{stride})'
-        ], 'output')
-
-    def _record_roi_levels(self, rec, rois, stage='roi_head/'
-                           'bbox_roi_extractor', rows='R'):
-        extractor = self.bbox_roi_extractor
-        num_levels = len(extractor.featmap_strides)
-        target_lvls = extractor.map_roi_levels(rois, num_levels)
-        origin = (extractor, 'map_roi_levels')
-        rec.tensor(stage, 'target level per roi', target_lvls, [rows],
-                   origin)
-
-        def per_level():
-            counts = target_lvls.bincount(minlength=num_levels).tolist()
-            return {
-                f'P{level_of_stride(stride)}': count
-                for stride, count in zip(extractor.featmap_strides, counts)
-            }
-
-        rec.stats(stage, 'rois per level', per_level, origin)
 
     # training ----------------------------------------------------------------
     def _bbox_forward_train(self, x, sampling_results, gt_bboxes, gt_labels,
@@ -153,23 +98,8 @@ class AnnotatedStandardRoIHead(MaskBranchRecording, StandardRoIHead):
 
     def _record_targets(self, rec, bbox_targets):
         with rec.guard('roi_head/targets'):
-            self._record_target_tensors(rec, bbox_targets)
-
-    def _record_target_tensors(self, rec, bbox_targets):
-        labels, label_weights, targets, target_weights = bbox_targets
-        origin = (self.bbox_head, 'get_targets')
-        stage = 'roi_head/targets'
-        rec.tensor(stage, 'labels', labels, ['R'], origin)
-        rec.tensor(stage, 'label_weights', label_weights, ['R'], origin)
-        rec.tensor(stage, 'bbox_targets', targets, ['R', 4], origin)
-        rec.tensor(stage, 'bbox_weights', target_weights, ['R', 4], origin)
-        background = self.bbox_head.num_classes
-        rec.stats(
-            stage, 'label values', lambda: {
-                'foreground (0..C-1)': int((labels < background).sum()),
-                f'background (= C = {background})':
-                int((labels == background).sum()),
-            }, origin)
+            record_box_targets(rec, 'roi_head/targets', self.bbox_head,
+                               bbox_targets, 'R')
 
     # testing -----------------------------------------------------------------
     def simple_test_bboxes(self, x, img_metas, proposals, rcnn_test_cfg,

@@ -62,7 +62,7 @@ class MaskBranchRecording:
                 rec.boxes(
                     'roi_head/mask_targets', 'mask targets',
                     lambda i=i, res=res, start=start, count=count:
-                    _target_values(i, res, mask_targets[start:start + count]),
+                    target_values(i, res, mask_targets[start:start + count]),
                     origin)
             start += count
 
@@ -133,13 +133,13 @@ class MaskBranchRecording:
                 }, (self.mask_head, 'get_seg_masks'))
             rec.boxes(
                 f'roi_head/masks/img{i}', 'masks',
-                lambda i=i, per_class=per_class: _mask_values(
+                lambda i=i, per_class=per_class: mask_values(
                     i, det_bboxes[i], det_labels[i], per_class, img_metas[i],
                     rescale), (self.mask_head, 'get_seg_masks'))
         return segm_results
 
 
-def _target_values(i, result, targets):
+def target_values(i, result, targets):
     """The ``boxes`` record of image ``i``: some of its positive rois,
     spread over them, with their labels and their mask targets."""
     keep = spread(result.pos_bboxes.shape[0], LIMITS['mask_targets'])
@@ -151,7 +151,7 @@ def _target_values(i, result, targets):
     return values
 
 
-def _mask_values(i, bboxes, labels, per_class, img_meta, rescale):
+def mask_values(i, bboxes, labels, per_class, img_meta, rescale):
     """The ``boxes`` record of image ``i``'s best detections with their
     masks, each cut to its box on a grid of :data:`MASK_GRID`; boxes in
     the network input's coordinates, as the detections picture has them.

@@ -14,7 +14,10 @@ its boxes):
 - ``detections``: the best detections with class names and scores;
 - ``mask_targets`` (Mask R-CNN): a few positive RoIs beside their mask
   targets (:mod:`.mask_pictures`);
-- ``masks`` (Mask R-CNN): the masks of the best detections over the image.
+- ``masks`` (Mask R-CNN): the masks of the best detections over the image;
+- ``cascade_positives`` and ``cascade_refinement`` (Cascade R-CNN): each
+  stage's positives, and one roi refined stage by stage
+  (:mod:`.cascade_pictures`).
 """
 from collections import namedtuple
 
@@ -22,6 +25,7 @@ import numpy as np
 
 from ...knowledge.stages import PICTURES
 from . import canvas
+from .cascade_pictures import cascade_positives, cascade_refinement
 from .mask_pictures import mask_targets, paste
 
 Picture = namedtuple('Picture', 'kind image boxes')
@@ -38,14 +42,22 @@ class _Step:
     def __init__(self, records, images):
         self.images = images
         self.boxes = {}
+        self.stages = {}  # a cascade's: (name, image) -> {stage: values}
         self.classes = []
         for r in records:
             if r.kind != 'boxes':
                 continue
             if r.name == 'class names':
                 self.classes = r.values.get('classes', [])
-            else:
-                self.boxes[(r.name, r.values.get('image', 0))] = r.values
+                continue
+            key = (r.name, r.values.get('image', 0))
+            self.boxes.setdefault(key, r.values)  # a cascade's first stage
+            if 'stage' in r.values:
+                self.stages.setdefault(key, {})[r.values['stage']] = r.values
+
+    def staged(self, name, image):
+        """``{stage: values}`` of a cascade's records ``name``."""
+        return self.stages.get((name, image), {})
 
     def has(self, name):
         return any(key[0] == name for key in self.boxes)
@@ -86,8 +98,10 @@ def _draw(kind, step, max_side):
     needs = dict(anchors='base anchors', rpn_targets='positive anchors',
                  proposals='top proposals', roi_samples='positive rois',
                  detections='detections', mask_targets='mask targets',
-                 masks='masks')
+                 masks='masks', cascade_refinement='one roi refined')
     if not step.images or (kind in needs and not step.has(needs[kind])):
+        return None
+    if kind == 'cascade_positives' and not step.staged('positive rois', 0):
         return None
     image, boxes = _DRAWERS[kind](step, max_side)
     return Picture(kind, image, boxes)
@@ -290,4 +304,5 @@ def _anchors(step, max_side):
 _DRAWERS = dict(input=_input, anchors=_anchors, rpn_targets=_rpn_targets,
                 proposals=_proposals, roi_samples=_roi_samples,
                 detections=_detections, mask_targets=mask_targets,
-                masks=_masks)
+                masks=_masks, cascade_positives=cascade_positives,
+                cascade_refinement=cascade_refinement)

@@ -17,7 +17,8 @@ from ...tracefile import TensorDesc
 from ..annotate import SourceLayout
 from ..statements import (annotator_for, call_tree, caller_anchor,
                           code_rows, executed_statements, explanation_key,
-                          explanation_values, pass_label, statement_passes)
+                          explanation_values, pass_label, stage_note_key,
+                          statement_passes)
 from .markup import (both, each_language, esc, inline, mark_symbols,
                      split_text, tag)
 
@@ -122,8 +123,10 @@ class _Function:
                 body, first, source,
                 lambda words, line: f'[{words}](#{self.anchor}-L{line})')
 
-        return tag('div', both(key, element='div', block=True,
-                               transform=lines, **values),
+        note = stage_note_key(self.r)
+        note = both(note, element='div', block=True, **values) if note else ''
+        return tag('div', note + both(key, element='div', block=True,
+                                      transform=lines, **values),
                    class_='explain')
 
     def _selector(self):

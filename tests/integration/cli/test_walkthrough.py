@@ -83,9 +83,11 @@ def test_walkthrough_errors_name_the_problem(tmp_path):
     with pytest.raises(SystemExit, match='no image at .*missing.png'):
         walkthrough.main([TOY_CONFIG, '--img', str(tmp_path / 'missing.png'),
                           '--out-dir', str(tmp_path)])
-    with pytest.raises(SystemExit, match="model.roi_head.type is 'Cascade"):
-        walkthrough.main([TOY_CONFIG, '--out-dir', str(tmp_path),
-                          '--cfg-options', 'model.roi_head.type=CascadeRoIHead'])
+    with pytest.raises(SystemExit,
+                       match="model.roi_head.type is 'HybridTaskCascade"):
+        walkthrough.main([
+            TOY_CONFIG, '--out-dir', str(tmp_path), '--cfg-options',
+            'model.roi_head.type=HybridTaskCascadeRoIHead'])
 
 
 def test_trace_diffed_with_itself_has_no_difference(walked, capsys):

@@ -1,0 +1,7 @@
+# Stock Cascade R-CNN R50-FPN, 1x schedule, on COCO.
+_base_ = [
+    'models/cascade_rcnn_r50_fpn.py',
+    'datasets/coco_detection.py',
+    'schedules/schedule_1x.py',
+    'default_runtime.py',
+]
