@@ -2,7 +2,8 @@
 #             and print where the shape trace and reports are.
 # make test   set up .venv/ if needed and run the test suite (without the
 #             tests marked slow).
-# make test-slow  the tests marked slow: the Faster R-CNN family, each
+# make test-slow  the tests marked slow: the Faster R-CNN, Mask R-CNN and
+#             Cascade R-CNN families, each
 #             member trained and tested against stock mmdet.
 # make bench  tracing overhead and memory figures (benchmarks/).
 PY := .venv/bin/python
