@@ -147,6 +147,7 @@ class Annotator:
         self.disagreements = 0
         self.known = set()  # keys of the known mmdet behaviours met
         self._expected = None
+        self._failed = None  # (shape, expected) of a list's first item off
 
     def context(self, ctx):
         values = {}
@@ -189,7 +190,7 @@ class Annotator:
         self._stage_rows(ctx)
         concrete = _concrete(desc)
         for index, template in enumerate(found):
-            self._expected = None
+            self._expected = self._failed = None
             symbolic, fits = self._match(texts.fill(template, values), desc)
             if fits is None:
                 continue
@@ -197,9 +198,9 @@ class Annotator:
                 self.checked += 1
                 if fits:
                     return f'{name}: {concrete} = {symbolic}'
-                behaviour = known_behaviour(function, name,
-                                            getattr(desc, 'shape', None),
-                                            self._expected)
+                shape, expected = self._failed or (getattr(
+                    desc, 'shape', None), self._expected)
+                behaviour = known_behaviour(function, name, shape, expected)
                 if behaviour:
                     self.known.add(behaviour.key)
                     short = texts.text(self.language,
@@ -262,6 +263,8 @@ class Annotator:
                     kinds[0], index, lambda: self._match(inner, item))
             if ok is None:
                 return None, None
+            if ok is False and self._failed is None:  # the first item off
+                self._failed = (getattr(item, 'shape', None), self._expected)
             fits = fits and ok
         generic = inner.replace('{l}', 'l').replace('{i}', 'i')
         return f'{head}: {generic}', fits
