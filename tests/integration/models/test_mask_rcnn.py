@@ -12,7 +12,8 @@ import re
 import numpy as np
 import pytest
 import torch
-from conftest import c4_model, demo_inputs, mask_model_config, with_disc_masks
+from conftest import (_detections, _losses_and_grads, c4_model, demo_inputs,
+                      mask_model_config, with_disc_masks)
 
 from mmdet_frcnn_annotated.runtime.recorder import recording
 from mmdet_frcnn_annotated.tracefile import read_trace
@@ -48,22 +49,12 @@ def _inputs():
 
 
 def _train(model, inputs):
-    model.train()
-    model.zero_grad()
-    torch.manual_seed(1)
-    losses = model(**inputs, return_loss=True)
-    loss, _ = model._parse_losses(losses)
-    loss.backward()
-    grads = {n: p.grad.clone() for n, p in model.named_parameters()
-             if p.grad is not None}
-    return losses, grads
+    """Losses and gradients of one step on a copy of ``inputs``."""
+    return _losses_and_grads(model, copy.deepcopy(inputs))[:2]
 
 
 def _test(model, inputs):
-    model.eval()
-    with torch.no_grad():
-        return model(img=[inputs['img']], img_metas=[inputs['img_metas']],
-                     return_loss=False, rescale=True)
+    return _detections(model, copy.deepcopy(inputs))
 
 
 @pytest.fixture(scope='module',
