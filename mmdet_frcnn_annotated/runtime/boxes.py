@@ -19,6 +19,7 @@ tensors off the device once (``tolist``).
 import bisect
 
 import numpy as np
+import torch
 
 # At most this many boxes of one image are kept for a picture: all
 # positives are drawn, negatives and proposals are too many to read.
@@ -79,6 +80,13 @@ def mask_rows(mask):
     """A binary mask (h, w) as h strings of '0' and '1'."""
     return [''.join('1' if v else '0' for v in row)
             for row in (mask > 0.5).tolist()]
+
+
+def by_score(dets):
+    """Indices of ``dets`` (a CPU tensor of rows ``x1, y1, x2, y2,
+    score``) from the best score down; a stable sort, so that the
+    detections of one class keep the order of their masks in a result."""
+    return torch.from_numpy(np.argsort(-dets[:, 4].numpy(), kind='stable'))
 
 
 def crop_rows(mask, box, size):

@@ -23,13 +23,13 @@ from mmdet.models.builder import HEADS
 from mmdet.models.roi_heads import CascadeRoIHead
 
 from ...registry import register
-from ...runtime.boxes import LIMITS, box_values
+from ...runtime.boxes import LIMITS, box_values, by_score
 from ...runtime.observers import (ObservedAssigner, ObservedSampler,
                                   observe_modules)
 from ...runtime.recorder import get_recorder
 from .box_records import (record_box_targets, record_head_outputs,
                           rois_to_watch)
-from .cascade_mask_branch import CascadeMaskRecording, by_score
+from .cascade_mask_branch import CascadeMaskRecording
 
 
 def candidates(stage):

@@ -11,10 +11,10 @@ Only records; the mask targets of a stage, which mmdet's
 ``_mask_forward_train`` keeps to itself, are computed again from the same
 inputs (on a traced step only) to check their shape and draw them.
 """
-import numpy as np
 import torch
 from torch.nn.modules.utils import _pair
 
+from ...runtime.boxes import by_score
 from ...runtime.observers import observe_modules
 from ...runtime.recorder import get_recorder
 from .mask_branch import mask_values, target_values
@@ -134,10 +134,3 @@ class CascadeMaskRecording:
             where, 'masks', lambda: mask_values(
                 i, dets[order], torch.from_numpy(labels)[order], per_class,
                 img_meta, rescale), (head, 'get_seg_masks'))
-
-
-def by_score(dets):
-    """Indices of ``dets`` (rows ``x1, y1, x2, y2, score``) from the best
-    score down; a stable sort, so that the detections of one class keep
-    the order of their masks in the result."""
-    return torch.from_numpy(np.argsort(-dets[:, 4].numpy(), kind='stable'))
