@@ -14,8 +14,16 @@ rendering a step is reported through ``on_error``. Neither reaches
 training. :meth:`RenderWorker.close` handles what is still queued and joins
 the thread; the tracer calls it at the end of a run and at interpreter
 exit, so nothing traced is lost.
+
+On Linux the worker thread lowers its own CPU priority to the lowest
+(nice :data:`NICENESS`) before its first step: on a machine whose cores
+the training keeps busy (a CPU run, or data-loading workers beside a GPU)
+it renders on what the step leaves idle instead of taking cores from the
+step. The rest of the process keeps its priority.
 """
+import os
 import queue
+import sys
 import threading
 import time
 
@@ -23,6 +31,21 @@ from ..tracefile import decode, step_records
 from .pages import write_pictures, write_step
 
 _STOP = object()
+NICENESS = 19
+
+
+def lower_thread_priority():
+    """Give the calling thread the lowest CPU priority, where the system
+    allows one thread's priority to differ from its process's (Linux); else
+    leave it as it is. Returns the thread's niceness, or ``None``."""
+    if not sys.platform.startswith('linux'):  # elsewhere a tid is no pid
+        return None
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, NICENESS)
+        return os.getpriority(os.PRIO_PROCESS, tid)
+    except (AttributeError, OSError):
+        return None
 
 
 class RenderWorker:
@@ -76,6 +99,7 @@ class RenderWorker:
             self._thread = None
 
     def _run(self):
+        lower_thread_priority()
         while True:
             job = self._queue.get()
             try:

@@ -2,7 +2,10 @@
 rendered, off the calling thread, in order; a failure is reported and never
 raised."""
 import os
+import sys
 import threading
+
+import pytest
 
 from mmdet_frcnn_annotated.rendering.worker import RenderWorker
 from mmdet_frcnn_annotated.tracefile import (TraceRecord, TraceWriter,
@@ -104,3 +107,30 @@ def test_pictures_record_follows_the_step_in_the_file(tmp_path):
         str(tmp_path / 'train_iter0.input.png'))
     assert '](train_iter0.input.png)' in (tmp_path / 'train_iter0.md'
                                           ).read_text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'),
+                    reason='per-thread priority is a Linux feature')
+def test_the_worker_renders_at_the_lowest_priority_the_step_keeps_its(
+        tmp_path):
+    def niceness(tid):
+        # field 19 of /proc/<pid>/task/<tid>/stat, after the name in ()
+        with open(f'/proc/self/task/{tid}/stat') as f:
+            return int(f.read().rsplit(')', 1)[1].split()[16])
+
+    before = niceness(threading.get_native_id())
+    seen = []
+    writer = TraceWriter(str(tmp_path / 'trace_rank0.jsonl'))
+    worker = RenderWorker(writer, str(tmp_path), ['en'])
+    original = worker.render
+
+    def render(*args):
+        seen.append(niceness(threading.get_native_id()))
+        return original(*args)
+
+    worker.render = render
+    worker.submit(_step(0))
+    worker.close()
+    writer.close()
+    assert seen == [19]
+    assert niceness(threading.get_native_id()) == before
