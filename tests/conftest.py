@@ -6,6 +6,7 @@ no ground truth at all.
 """
 import contextlib
 import copy
+import logging
 import os.path as osp
 
 import numpy as np
@@ -334,6 +335,26 @@ def count_host_syncs():
     finally:
         for owner, name, original in saved:
             setattr(owner, name, original)
+
+
+class MmdetLog(logging.Handler):
+    """What mmdet's logger says inside the block, in ``lines`` (its log
+    file is set up only by the first run of a process, so the tests listen
+    to the logger)."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+    def __enter__(self):
+        logging.getLogger('mmdet').addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        logging.getLogger('mmdet').removeHandler(self)
 
 
 GOLDEN_DIR = osp.join(REPO, 'tests', 'data')

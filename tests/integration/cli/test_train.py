@@ -2,40 +2,20 @@
 on the toy config, with the ShapeTraceHook and evaluation."""
 import glob
 import json
-import logging
 import os.path as osp
 
 import pytest
-from conftest import TOY_CONFIG
+from conftest import TOY_CONFIG, MmdetLog
 
 from mmdet_frcnn_annotated.cli import train_command as train_cli
 from mmdet_frcnn_annotated.tracefile import read_trace
-
-
-class _Collect(logging.Handler):
-    """What mmdet's logger says during a run (its log file is set up only
-    by the first run of a process, so the tests listen to the logger)."""
-
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(record.getMessage())
-
-    def __enter__(self):
-        logging.getLogger('mmdet').addHandler(self)
-        return self
-
-    def __exit__(self, *exc):
-        logging.getLogger('mmdet').removeHandler(self)
 
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp('train')
     work_dir = str(root / 'work')
-    with pytest.MonkeyPatch.context() as mp, _Collect() as log:
+    with pytest.MonkeyPatch.context() as mp, MmdetLog() as log:
         mp.chdir(str(root))  # data/toy_shapes is generated here
         train_cli.main([
             TOY_CONFIG, '--work-dir', work_dir, '--seed', '0',
@@ -116,7 +96,7 @@ def test_unwritable_trace_folder_does_not_stop_training(tmp_path):
     blocker = tmp_path / 'not_a_folder'
     blocker.write_text('')
     work_dir = str(tmp_path / 'work')
-    with pytest.MonkeyPatch.context() as mp, _Collect() as log:
+    with pytest.MonkeyPatch.context() as mp, MmdetLog() as log:
         mp.chdir(str(tmp_path))
         train_cli.main([
             TOY_CONFIG, '--work-dir', work_dir, '--no-validate',
