@@ -69,8 +69,8 @@ def test_traced_steps_are_clean_and_reach_the_family_stages(trained):
     family, work_dir, log = trained
     trace_dir = osp.join(work_dir, 'shape_trace')
     groups = read_trace(osp.join(trace_dir, 'trace_rank0.jsonl'))
-    assert [(g[0].phase, g[0].iteration) for g in groups] == [('train', 0),
-                                                             ('val', 0)]
+    steps = [(g[0].phase, g[0].iteration) for g in groups]
+    assert steps == [('train', 0), ('val', 0)]
     for group in groups:
         assert group[-1].values['mismatches'] == 0
         assert group[-1].values['errors'] == []
