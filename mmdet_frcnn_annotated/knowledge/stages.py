@@ -35,9 +35,16 @@ def _bbox_head(facts):
 
 
 def _neck(facts):
+    if 'first_neck' in facts or isinstance(facts.get('neck'), list):
+        return 'sequence'  # before or after with_derived
     plain_fpn = facts.get('neck') == 'FPN' and not facts.get(
         'fpn_extra_convs')
     return None if plain_fpn else 'other'
+
+
+def _roi_extractor(facts):
+    return 'generic' if facts.get(
+        'roi_extractor') == 'GenericRoIExtractor' else None
 
 
 def _rpn_targets(facts):
@@ -99,7 +106,7 @@ STAGES = (
     Stage('roi_head/sampling', _roi_sampling),
     Stage('roi_head/hard_examples'),
     Stage('roi_head/rois', _cascade),
-    Stage('roi_head/bbox_roi_extractor'),
+    Stage('roi_head/bbox_roi_extractor', _roi_extractor),
     Stage('roi_head/shared_head'),
     Stage('roi_head/bbox_head', _bbox_head),
     Stage('roi_head/targets'),
@@ -151,11 +158,13 @@ CONFIG_FACTS = {
     'backbone': 'backbone.__class__.__name__',
     'depth': 'backbone.depth',
     'out_indices': 'backbone.out_indices',
-    'neck': 'neck.__class__.__name__',
-    'neck_channels': 'neck.out_channels',
-    'num_outs': 'neck.num_outs',
-    'fpn_extra_convs': 'neck.add_extra_convs',
-    'fpn_upsample': 'neck.upsample_cfg.mode',
+    # a config's list of necks runs as one nn.Sequential: its parts' names,
+    # and the channels and outputs of the first (the FPN)
+    'neck': 'neck.*.__class__.__name__|neck.__class__.__name__',
+    'neck_channels': 'neck.out_channels|neck.0.out_channels',
+    'num_outs': 'neck.num_outs|neck.0.num_outs',
+    'fpn_extra_convs': 'neck.add_extra_convs|neck.0.add_extra_convs',
+    'fpn_upsample': 'neck.upsample_cfg.mode|neck.0.upsample_cfg.mode',
     'rpn_use_sigmoid': 'rpn_head.use_sigmoid_cls',
     'rpn_cls_out_channels': 'rpn_head.cls_out_channels',
     'rpn_feat_channels': 'rpn_head.feat_channels',
@@ -187,6 +196,10 @@ CONFIG_FACTS = {
     'roi_output_size': 'roi_head.bbox_roi_extractor.roi_layers.0.'
                        'output_size.0',
     'finest_scale': 'roi_head.bbox_roi_extractor.finest_scale',
+    # a cascade's extractors are a ModuleList: the first stage's type
+    'roi_extractor': 'roi_head.bbox_roi_extractor.0.__class__.__name__|'
+                     'roi_head.bbox_roi_extractor.__class__.__name__',
+    'roi_aggregation': 'roi_head.bbox_roi_extractor.aggregation',
     'num_shared_fcs': 'roi_head.bbox_head.num_shared_fcs',
     'fc_out_channels': 'roi_head.bbox_head.fc_out_channels',
     'reg_class_agnostic': 'roi_head.bbox_head.reg_class_agnostic',
@@ -251,10 +264,20 @@ def per_stage(values):
     return ' / '.join(str(value) for value in values)
 
 
+def named_necks(facts):
+    """``facts`` with a list of necks (the names of an ``nn.Sequential``'s
+    parts, in order) said as ``FPN → BFP`` and its first as ``first_neck``."""
+    out = dict(facts)
+    if isinstance(out.get('neck'), list) and out['neck']:
+        out['first_neck'] = out['neck'][0]
+        out['neck'] = ' → '.join(map(str, out['neck']))
+    return out
+
+
 def with_derived(facts, phase='train'):
     """``facts`` with the products of :data:`DERIVED_FACTS` and the values
     of :data:`PHASE_FACTS` for ``phase`` added."""
-    out = dict(facts)
+    out = named_necks(facts)
     for name, value in facts.items():
         if name.startswith('stage_') and isinstance(value, list):
             out[name] = per_stage(value)

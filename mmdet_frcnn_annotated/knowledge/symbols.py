@@ -17,7 +17,7 @@ Glossary (the same symbols the report prints):
 
 A symbolic dimension is an arithmetic expression over these names, such as
 ``'h_3*w_3*A'`` or ``'min(h_2*w_2*A, 2000)'``. Expressions are evaluated with
-no builtins but ``min``, ``max`` and ``ceil``.
+no builtins but ``min``, ``max``, ``ceil`` and ``floor``.
 """
 import math
 import re
@@ -51,7 +51,8 @@ def glossary_keys():
                   if key.startswith('symbol:'))
 
 
-_ALLOWED = {'min': min, 'max': max, 'ceil': math.ceil, '__builtins__': {}}
+_ALLOWED = {'min': min, 'max': max, 'ceil': math.ceil, 'floor': math.floor,
+            '__builtins__': {}}
 
 
 class SymbolError(ValueError):

@@ -79,13 +79,20 @@ WATCHED = {
                 'num_classes=self.roi_head.bbox_head.num_classes',
                 'num_stages=self.roi_head.num_stages')),
     _PKG + 'detectors.annotated_faster_rcnn:AnnotatedFasterRCNN.extract_feat':
-    Spec(facts=('self.backbone.out_indices', 'self.neck.num_outs',
+    # a list of necks is an nn.Sequential: its parts' names, and the FPN
+    # facts of its first part
+    Spec(facts=('self.backbone.out_indices',
+                'num_outs=self.neck.num_outs|self.neck.0.num_outs',
                 'backbone=self.backbone.__class__.__name__',
                 'self.backbone.depth',
-                'neck=self.neck.__class__.__name__',
-                'neck_channels=self.neck.out_channels',
-                'self.neck.add_extra_convs',
-                'upsample=self.neck.upsample_cfg.mode'),
+                'neck=self.neck.*.__class__.__name__|'
+                'self.neck.__class__.__name__',
+                'neck_channels=self.neck.out_channels|'
+                'self.neck.0.out_channels',
+                'add_extra_convs=self.neck.add_extra_convs|'
+                'self.neck.0.add_extra_convs',
+                'upsample=self.neck.upsample_cfg.mode|'
+                'self.neck.0.upsample_cfg.mode'),
          reproduces=_DETECTOR + 'extract_feat'),
     _DETECTOR + 'extract_feat':
     Spec(),

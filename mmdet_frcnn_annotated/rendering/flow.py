@@ -13,7 +13,7 @@ from collections import OrderedDict
 
 from ..knowledge import texts
 from ..knowledge.stages import (EDGES, PASS_COMPONENT, ROI_EXTRACTOR,
-                                stage_family)
+                                stage_family, with_derived)
 from ..knowledge.symbols import shape_text
 
 _X = ROI_EXTRACTOR
@@ -91,7 +91,8 @@ def render_flow(records, language='en'):
 
 
 def _config(records):
-    return next((r.values for r in records if r.kind == 'config'), {})
+    return with_derived(
+        next((r.values for r in records if r.kind == 'config'), {}))
 
 
 def _node_ids(families):

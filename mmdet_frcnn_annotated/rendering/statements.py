@@ -13,7 +13,7 @@ from collections import namedtuple
 
 from ..knowledge import texts
 from ..knowledge.scopes import in_cascade
-from ..knowledge.stages import per_stage
+from ..knowledge.stages import named_necks, per_stage
 from ..tracefile import describe_from_json
 from .annotate import Annotator, clip
 
@@ -131,7 +131,7 @@ def caller_anchor(calls, record):
 def explanation_values(record, symbols):
     """The values an explanation of ``record`` is filled with: the config
     facts read at the call, ``num_pos`` and the symbols N, A, C."""
-    facts = dict(record.values.get('facts') or {})
+    facts = named_necks(record.values.get('facts') or {})
     if record.name.startswith('CascadeRoIHead.'):
         # lists of one value per stage, said as the stage notes say them
         facts = {name: per_stage(value) if isinstance(value, list) else value

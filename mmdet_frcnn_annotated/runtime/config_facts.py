@@ -9,7 +9,8 @@ import torch
 MISSING = object()
 
 
-_SEQUENCES = (list, tuple, torch.nn.ModuleList)
+# nn.Sequential: a list of necks (Libra R-CNN's FPN then BFP) is built as one
+_SEQUENCES = (list, tuple, torch.nn.ModuleList, torch.nn.Sequential)
 
 
 def fact_at(root, path):

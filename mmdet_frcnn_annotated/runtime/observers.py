@@ -104,7 +104,8 @@ class ObservedAssigner:
 
 class ObservedSampler:
     """Wraps a ``RandomSampler``; checks P_i = min(num*pos_fraction, F_i)
-    and Q_i = min(num - P_i, B_i), which is what random sampling promises.
+    and Q_i = min(num - P_i, B_i), which is what random sampling promises,
+    with ``neg_pos_ub`` >= 0 also at most int(neg_pos_ub * max(1, P_i)).
     F_i and B_i are counted after ground truth is added as proposals.
 
     Args:
@@ -174,7 +175,7 @@ class ObservedSampler:
         rec.tensor(stage, 'pos_inds', result.pos_inds,
                    [f'min({num_pos}, {f})'], origin)
         rec.tensor(stage, 'neg_inds', result.neg_inds,
-                   [f'min({num} - {p}, {b})'], origin)
+                   [_negatives(num, p, b, self.sampler)], origin)
         rec.tensor(stage, 'pos_bboxes', result.pos_bboxes, [p, 4], origin)
         rec.tensor(stage, 'neg_bboxes', result.neg_bboxes, [q, 4], origin)
         if self.suffix:  # the RoI head's samples, drawn in the pictures
@@ -225,3 +226,16 @@ def observe_modules(rec, watched):
     finally:
         for handle in handles:
             handle.remove()
+
+
+def _negatives(num, p, b, sampler):
+    """The negatives mmdet's ``BaseSampler.sample`` asks for: the rest of
+    the budget, capped at int(neg_pos_ub * max(1, P_i)) when ``neg_pos_ub``
+    is not negative."""
+    quota = f'min({num} - {p}, {b})'
+    ub = getattr(sampler, 'neg_pos_ub', -1)
+    if not isinstance(ub, (int, float)) or ub < 0:
+        return quota
+    cap = (f'{int(ub)} * max(1, {p})' if float(ub).is_integer() else
+           f'floor({ub} * max(1, {p}))')
+    return f'min({num} - {p}, {b}, {cap})'

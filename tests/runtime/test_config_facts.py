@@ -41,3 +41,20 @@ def test_missing_values_are_left_out():
         'size': 'head.layers.0.output_size',
         'thr': 'test_cfg.rcnn.score_thr'})
     assert facts == {'num': 256, 'size': [7, 7]}
+
+
+def test_a_list_of_necks_reads_as_its_parts():
+    """mmdet builds a config's list of necks as an nn.Sequential: ``*``
+    names its parts, ``0`` reaches the first."""
+    first, second = torch.nn.Identity(), torch.nn.ReLU()
+    first.out_channels = 256
+    model = torch.nn.Module()
+    model.neck = torch.nn.Sequential(first, second)
+    facts = config_facts(model, {
+        'neck': 'neck.*.__class__.__name__|neck.__class__.__name__',
+        'channels': 'neck.out_channels|neck.0.out_channels'})
+    assert facts == {'neck': ['Identity', 'ReLU'], 'channels': 256}
+    model.neck = first  # one neck: not a sequence, its own name
+    facts = config_facts(model, {
+        'neck': 'neck.*.__class__.__name__|neck.__class__.__name__'})
+    assert facts == {'neck': 'Identity'}

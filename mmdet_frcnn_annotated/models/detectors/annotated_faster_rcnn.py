@@ -110,10 +110,12 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         if rec is None:
             return super().extract_feat(img)
         x = self.backbone(img)
-        self._record_features(rec, 'backbone', x)
+        with rec.guard('backbone'):
+            self._record_features(rec, 'backbone', x)
         if self.with_neck:
             x = self.neck(x)
-            self._record_features(rec, 'neck', x)
+            with rec.guard('neck'):
+                self._record_features(rec, 'neck', x)
         return x
 
     def _record_features(self, rec, stage, feats):
@@ -123,11 +125,15 @@ class AnnotatedFasterRCNN(TwoStageDetector):
             names = [f'C{i + 2}' for i in self.backbone.out_indices]
             channels = [feat.shape[1] for feat in feats]
         else:
-            first = getattr(self.neck, 'start_level', 0) + 2 + min(
+            # a list of necks (FPN then BFP) is an nn.Sequential: its first
+            # part says where the levels start and how many channels
+            neck = self.neck[0] if isinstance(self.neck,
+                                              nn.Sequential) else self.neck
+            first = getattr(neck, 'start_level', 0) + 2 + min(
                 self.backbone.out_indices)
             levels = [first + offset for offset in range(len(feats))]
             names = [f'P{level}' for level in levels]
-            channels = [self.neck.out_channels] * len(feats)
+            channels = [neck.out_channels] * len(feats)
         origin = (self.backbone if stage == 'backbone' else self.neck,
                   'forward')
         for name, level, ch, feat in zip(names, levels, channels, feats):

@@ -49,7 +49,11 @@ def shared_head_watch(shared_head, head, where, rows, size):
 
 
 def record_roi_levels(rec, rois, extractor, stage, rows):
-    """The FPN level ``map_roi_levels`` gives each roi, and their counts."""
+    """The FPN level ``map_roi_levels`` gives each roi, and their counts;
+    nothing for an extractor that pools every roi on every level (GRoIE's
+    ``GenericRoIExtractor``)."""
+    if not hasattr(extractor, 'map_roi_levels'):
+        return
     num_levels = len(extractor.featmap_strides)
     target_lvls = extractor.map_roi_levels(rois, num_levels)
     origin = (extractor, 'map_roi_levels')

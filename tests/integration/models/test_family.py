@@ -5,7 +5,8 @@ mismatch, and the shapes that differ from the default worked out here.
 The model dicts change the toy model the way mmdetection v2.11.0's
 configs/faster_rcnn/faster_rcnn_r50_caffe_dc5_1x_coco.py (dilated C5, no
 neck, one level at stride 16) and faster_rcnn_r50_fpn_ohem_1x_coco.py (the
-RoI head's sampler is OHEMSampler) change R50-FPN; an untrained model with
+RoI head's sampler is OHEMSampler) change R50-FPN, and Libra R-CNN's and
+GRoIE's changes of it; an untrained model with
 80 classes keeps no detection, mmdet 2.11's empty multiclass_nms case.
 """
 import copy
@@ -76,6 +77,42 @@ def _ignore(model):
     return model
 
 
+def _libra(model):
+    """As v2.11.0's libra_faster_rcnn_r50_fpn_1x_coco.py changes R50-FPN: a
+    list of necks (FPN then BFP), balanced samplers and loss, and an RPN
+    sampler whose negatives are capped at 5 per positive."""
+    model.neck = [dict(model.neck),
+                  dict(type='BFP', in_channels=256, num_levels=5,
+                       refine_level=2, refine_type='non_local')]
+    model.roi_head.bbox_head.loss_bbox = dict(
+        type='BalancedL1Loss', alpha=0.5, gamma=1.5, beta=1.0,
+        loss_weight=1.0)
+    model.train_cfg.rpn.sampler.neg_pos_ub = 5
+    model.train_cfg.rpn.allowed_border = -1
+    model.train_cfg.rcnn.sampler = dict(
+        type='CombinedSampler', num=512, pos_fraction=0.25,
+        add_gt_as_proposals=True,
+        pos_sampler=dict(type='InstanceBalancedPosSampler'),
+        neg_sampler=dict(type='IoUBalancedNegSampler', floor_thr=-1,
+                         floor_fraction=0, num_bins=3))
+    return model
+
+
+def _groie(model):
+    """As v2.11.0's faster_rcnn_r50_fpn_groie_1x_coco.py: every RoI pooled
+    on every level, a module before and after the sum."""
+    model.roi_head.bbox_roi_extractor = dict(
+        type='GenericRoIExtractor', aggregation='sum',
+        roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2),
+        out_channels=256, featmap_strides=[4, 8, 16, 32],
+        pre_cfg=dict(type='ConvModule', in_channels=256, out_channels=256,
+                     kernel_size=5, padding=2, inplace=False),
+        post_cfg=dict(type='GeneralizedAttention', in_channels=256,
+                      spatial_range=-1, num_heads=6,
+                      attention_type='0100', kv_stride=2))
+    return model
+
+
 # name -> (change of the toy model, classes); C4, DC5 and OHEM have tests
 # of their own below
 MEMBERS = {
@@ -91,6 +128,8 @@ MEMBERS = {
     'softmax_rpn': (_softmax_rpn, 3),
     'anchors_3x3': (_anchors_3x3, 3),
     'gt_bboxes_ignore': (_ignore, 3),
+    'libra': (_libra, 3),
+    'groie': (_groie, 3),
 }
 
 
@@ -180,6 +219,20 @@ def test_member_traces_cleanly(member, tmp_path):
     h, w = math.ceil(96 / 4), math.ceil(128 / 4)
     cls_score = _tensor(train, 'rpn_head/forward/P2', 'cls_score')
     assert cls_score.shape == [2, anchors * logits, h, w] and cls_score.ok
+    if member == 'libra':
+        # image 1 has no gt: no positive, so at most 5 x max(1, 0) = 5
+        # negatives of the RPN's 256
+        neg = _tensor(train, 'rpn_head/targets/img1', 'neg_inds')
+        assert neg.shape == [5] and neg.ok
+        report = (tmp_path / 'train_iter0.md').read_text()
+        assert 'neck (FPN → BFP)' in report
+        assert '`FPN → BFP`: the config gives a list of necks' in report
+    if member == 'groie':
+        stage = 'roi_head/bbox_roi_extractor'
+        assert not [r for r in train if r.stage == stage
+                    and r.name == 'target level per roi']
+        assert '`GenericRoIExtractor` (GRoIE): no level is chosen' in (
+            tmp_path / 'train_iter0.md').read_text()
 
 
 def _tensor(records, stage, name):
