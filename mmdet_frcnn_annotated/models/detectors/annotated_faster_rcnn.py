@@ -122,7 +122,7 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         """C2..C5 of the backbone, or P2..P6 of the neck: (N, c, h_l, w_l)."""
         if stage == 'backbone':
             levels = self._backbone_levels()
-            names = [f'C{i + 2}' for i in self.backbone.out_indices]
+            names = [f'C{i + 2}' for i in self._out_indices()]
             channels = [feat.shape[1] for feat in feats]
         else:
             # a list of necks (FPN then BFP) is an nn.Sequential: its first
@@ -130,7 +130,7 @@ class AnnotatedFasterRCNN(TwoStageDetector):
             neck = self.neck[0] if isinstance(self.neck,
                                               nn.Sequential) else self.neck
             first = getattr(neck, 'start_level', 0) + 2 + min(
-                self.backbone.out_indices)
+                self._out_indices())
             levels = [first + offset for offset in range(len(feats))]
             names = [f'P{level}' for level in levels]
             channels = [neck.out_channels] * len(feats)
@@ -183,13 +183,23 @@ class AnnotatedFasterRCNN(TwoStageDetector):
         (``model.CLASSES``), or None."""
         return getattr(self, 'CLASSES', None)
 
+    def _out_indices(self):
+        """Which of the backbone's stages it returns: ``out_indices``
+        (ResNet and its kin), else one per branch of the last stage
+        (HRNet's four, strides 4 to 32)."""
+        indices = getattr(self.backbone, 'out_indices', None)
+        if indices is None:
+            last = getattr(self.backbone, 'stage4_cfg', None) or {}
+            indices = range(last.get('num_branches', 4))
+        return list(indices)
+
     def _backbone_levels(self):
         """Level l (stride 2^l) of each backbone output. ResNet-like
         backbones give their stage strides (a dilated stage, as in DC5,
         has stride 1 and keeps its input's size); others are taken to
         halve at every stage after the stride-4 stem."""
         strides = getattr(self.backbone, 'strides', None)
-        indices = self.backbone.out_indices
+        indices = self._out_indices()
         if strides is None or len(strides) <= max(indices):
             return [i + 2 for i in indices]
         return [

@@ -113,6 +113,23 @@ def _groie(model):
     return model
 
 
+def _hrnet(model):
+    """As v2.11.0's faster_rcnn_hrnetv2p_w18_1x_coco.py: HRNetV2p-W18 (four
+    branches at strides 4 to 32, no ``out_indices``) and the HRFPN neck."""
+    def stage(modules, branches, block, channels):
+        return dict(num_modules=modules, num_branches=branches, block=block,
+                    num_blocks=(4, ) * branches, num_channels=channels)
+
+    model.backbone = dict(type='HRNet', extra=dict(
+        stage1=stage(1, 1, 'BOTTLENECK', (64, )),
+        stage2=stage(1, 2, 'BASIC', (18, 36)),
+        stage3=stage(4, 3, 'BASIC', (18, 36, 72)),
+        stage4=stage(3, 4, 'BASIC', (18, 36, 72, 144))))
+    model.neck = dict(type='HRFPN', in_channels=[18, 36, 72, 144],
+                      out_channels=256)
+    return model
+
+
 # name -> (change of the toy model, classes); C4, DC5 and OHEM have tests
 # of their own below
 MEMBERS = {
@@ -140,7 +157,8 @@ def _build(variant, annotated, out_dir=None, num_classes=None):
     change, classes = MEMBERS.get(variant, (lambda m: m, 3))
     model = model_config(annotated, num_classes=num_classes or classes,
                          trace=dict(out_dir=out_dir) if out_dir else None)
-    model = {'c4': c4_model, 'dc5': _dc5, 'ohem': _ohem}.get(variant, change)(
+    model = {'c4': c4_model, 'dc5': _dc5, 'ohem': _ohem,
+             'hrnet': _hrnet}.get(variant, change)(
         copy.deepcopy(model))
     torch.manual_seed(0)
     return build_detector(model)
@@ -360,3 +378,20 @@ def test_no_detection_kept_is_a_known_behaviour(tmp_path):
     listing = (tmp_path / 'test_iter0.listing.en.md').read_text()
     assert ', 0 disagreeing, 1 known mmdet 2.11 behaviour(s)' in listing
     assert 'det_bbox: (0, 4) ≈ (D_0, 5)' in listing
+
+
+@pytest.mark.slow
+def test_hrnet_backbone_without_out_indices(tmp_path):
+    """HRNet has no ``out_indices``: its four branch outputs are C2..C5.
+    The images are 128 x 128, a multiple of 64: HRFPN pools its extra
+    levels from P2 with floor, which equals ceil(H / stride) only then."""
+    inputs = demo_inputs([(128, 128)] * 2, BOXES, LABELS)
+    run = _run('hrnet', tmp_path, inputs=inputs)
+    _assert_same_numerics(run)
+    _assert_clean(run, tmp_path)
+    train = run['trace']['train']
+    for level, channels in zip((2, 3, 4, 5), (18, 36, 72, 144)):
+        side = 128 // 2**level
+        feature = _tensor(train, 'backbone', f'C{level}')
+        assert feature.shape == [2, channels, side, side] and feature.ok
+    assert _tensor(train, 'neck', 'P6').shape == [2, 256, 2, 2]
