@@ -35,8 +35,8 @@ def _bbox_head(facts):
 
 
 def _neck(facts):
-    if 'first_neck' in facts or isinstance(facts.get('neck'), list):
-        return 'sequence'  # before or after with_derived
+    if 'first_neck' in facts:  # a list of necks (named_necks)
+        return 'sequence'
     plain_fpn = facts.get('neck') == 'FPN' and not facts.get(
         'fpn_extra_convs')
     return None if plain_fpn else 'other'
